@@ -27,9 +27,11 @@ Status prepare(const spec::Spec& s, const Options& o);
 // ramfs/initramfs root or o.noPivot), then chdir("/").
 Status enter(const Options& o);
 
-// Step 3 (after pivot, before exec): readonly root remount, masked paths, readonly paths,
-// sysctls (written only to files verified to be on procfs). prepare() leaves an empty
-// /dev/console file so the console code can bind the pty slave over it.
+// Step 3 (after pivot, before exec), in this order: linux.rootfsPropagation applied to the new
+// "/", readonly root remount, sysctls (written only to files verified to be on procfs; before
+// readonlyPaths, which usually cover /proc/sys), readonly paths, masked paths. prepare() leaves
+// an empty /dev/console file (unless /dev is a bind mount) so the console code can bind the pty
+// slave over it.
 Status finish(const spec::Spec& s, const Options& o);
 
 // Sysctl keys allowed in a container and the namespace they need (net.*, kernel.shm*, ...).

@@ -21,4 +21,13 @@ Result<UniqueFd> load(const spec::Seccomp& s);
 // the way runc does (SCM_RIGHTS; state JSON with "fds":["seccompFd"], "metadata").
 Status sendListener(const std::string& path, int listenerFd, const std::string& stateJson);
 
+// True when any rule uses SCMP_ACT_NOTIFY (the caller then needs listenerPath).
+bool usesNotify(const spec::Seccomp& s);
+
+// The runtime-spec "ContainerProcessState" sent to a seccomp agent: {"ociVersion", "fds":
+// ["seccompFd"], "pid", "metadata", "state": <stateJson>}. stateJson is the container's state
+// document (as `state` prints it); ociVersion is taken from it.
+Result<std::string> processStateJson(std::string_view stateJson, int pid,
+                                     const std::string& metadata);
+
 }  // namespace berth::seccomp

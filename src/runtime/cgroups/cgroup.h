@@ -7,9 +7,14 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -22,6 +27,22 @@ const char* modeName(Mode m);
 
 // Looks at <root> (statfs + mounts below it) and tells which layout the host has.
 Result<Mode> detect(const std::string& root = "/sys/fs/cgroup");
+// detect() with the statfs f_type lookup injected (unit tests fake the filesystem magic).
+using FsMagicFn = std::function<Result<int64_t>(const std::string& path)>;
+Result<Mode> detectWith(const std::string& root, const FsMagicFn& fsMagic);
+
+// Where each hierarchy is mounted. Production reads /proc/self/mountinfo; fixtures (plain temp
+// dirs) are scanned by directory name ("cpu,cpuacct", "memory", "systemd", "unified").
+struct MountTable {
+    std::map<std::string, std::string> v1;  // controller ("cpu", "name=systemd") -> mount dir
+    std::string unified;                    // cgroup2 mount dir, "" when there is none
+};
+// Parses mountinfo text, keeping the cgroup mounts at or below root.
+MountTable parseMountInfo(std::string_view mountinfo, const std::string& root);
+// Directory names under root as a fixture layout (symlinks are skipped).
+Result<MountTable> scanMountTable(const std::string& root);
+// mountinfo of this process; when nothing cgroup-like is mounted under root, scanMountTable().
+Result<MountTable> loadMountTable(const std::string& root);
 
 enum class FreezerState { Thawed, Freezing, Frozen };
 
@@ -36,7 +57,7 @@ struct Stats {
 };
 
 class Manager {
-public:
+  public:
     virtual ~Manager() = default;
     virtual Mode mode() const = 0;
     // Creates the container's cgroup in every hierarchy (mkdir -p). Idempotent.
@@ -61,8 +82,9 @@ public:
 
 struct Options {
     std::string root = "/sys/fs/cgroup";
-    std::string path;  // relative to each hierarchy root, e.g. "berth/web" (no leading '/')
+    std::string path;      // relative to each hierarchy root, e.g. "berth/web" (no leading '/')
     bool systemd = false;  // --systemd-cgroup: needs a running systemd, else a clear error
+    std::optional<MountTable> mounts;  // unset: loadMountTable(root)
 };
 
 // Builds the manager for the detected mode.

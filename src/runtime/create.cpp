@@ -1,0 +1,242 @@
+// `create`: the runtime's side. Validates everything it can before any kernel object exists,
+// then state dir -> cgroup -> intermediate process -> init, undoing each step on failure.
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+
+#include "common/log.h"
+#include "common/scope_guard.h"
+#include "common/sys.h"
+#include "runtime/capabilities.h"
+#include "runtime/cgroups/cgroup.h"
+#include "runtime/console.h"
+#include "runtime/container.h"
+#include "runtime/device_rules.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/process_attrs.h"
+#include "runtime/rootfs.h"
+#include "runtime/seccomp.h"
+#include "runtime/sync.h"
+
+namespace berth::runtime {
+
+namespace {
+
+Result<std::string> realPath(const std::string& p, const char* what) {
+    char buf[PATH_MAX];
+    if (!::realpath(p.c_str(), buf)) return errnoError("{} {}", what, p);
+    return std::string(buf);
+}
+
+Status validate(const spec::Spec& s) {
+    if (!s.process) return invalid("config.json: process is required to create a container");
+    if (!s.root) return invalid("config.json: root is required");
+    if (!s.linux) return invalid("config.json: linux is required");
+    bool mountNs = false;
+    for (const auto& n : s.linux->namespaces) {
+        if (!ns::find(n.type)) return invalid("linux.namespaces: unknown namespace type \"{}\"", n.type);
+        if (n.type == "mount") mountNs = true;
+    }
+    if (!mountNs) return invalid("linux.namespaces: a mount namespace is required");
+    TRY(attrs::validate(*s.process, &*s.linux));
+    if (s.process->capabilities) TRY(caps::validate(*s.process->capabilities));
+    if (s.linux->seccomp) TRY(seccomp::validate(*s.linux->seccomp));
+    TRY(rootfs::validateSysctls(s));
+    return {};
+}
+
+Status writeIdMaps(pid_t pid, const spec::Linux& l) {
+    auto fmtMap = [](const std::vector<spec::IdMapping>& m) {
+        std::string t;
+        for (const auto& e : m) t += fmt::format("{} {} {}\n", e.containerID, e.hostID, e.size);
+        return t;
+    };
+    if (!l.uidMappings.empty()) {
+        TRY_CTX(sys::writeFile(fmt::format("/proc/{}/uid_map", pid), fmtMap(l.uidMappings)),
+                "write uid mappings");
+    }
+    if (!l.gidMappings.empty()) {
+        TRY_CTX(sys::writeFile(fmt::format("/proc/{}/gid_map", pid), fmtMap(l.gidMappings)),
+                "write gid mappings");
+    }
+    return {};
+}
+
+std::string ownerName() {
+    struct passwd* pw = ::getpwuid(::geteuid());
+    return pw ? pw->pw_name : std::to_string(::geteuid());
+}
+
+void killAndReap(pid_t pid) {
+    if (pid <= 0) return;
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
+// Talks to the intermediate process and the init until the init waits for `start`.
+// Messages from the two may interleave, so the init pid and HooksReady come in either order.
+Status drive(const spec::Spec& s, state::State& st, const std::string& root, int sock,
+             pid_t child, bool newUserNs, int* ptyOut, pid_t* initOut) {
+    TRY(sync::send(sock, sync::Msg::Go));
+    if (newUserNs) {
+        TRY(sync::expect(sock, sync::Msg::UsernsReady));
+        TRY(writeIdMaps(child, *s.linux));
+        TRY(sync::send(sock, sync::Msg::Go));
+    }
+    bool hooksReady = false;
+    while (st.pid == 0 || !hooksReady) {
+        auto m = TRY(sync::recv(sock));
+        if (m.type == sync::Msg::Error) {
+            Error e{static_cast<int>(m.value), m.payload};
+            e.quiet = true;
+            return e;
+        }
+        if (m.type == sync::Msg::InitPid) {
+            st.pid = static_cast<pid_t>(m.value);
+            *initOut = st.pid;
+            st.startTime = state::processStartTime(st.pid);
+            while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+            }
+            if (s.process->oomScoreAdj) {
+                TRY_CTX(sys::writeFile(fmt::format("/proc/{}/oom_score_adj", st.pid),
+                                       std::to_string(*s.process->oomScoreAdj)),
+                        "set oomScoreAdj");
+            }
+            TRY(state::save(root, st));
+        } else if (m.type == sync::Msg::HooksReady) {
+            hooksReady = true;
+        } else {
+            return invalid("sync: unexpected message {}", static_cast<uint32_t>(m.type));
+        }
+    }
+    std::string json = state::ociJson(st, state::ContainerStatus::Creating, false);
+    if (s.hooks) {
+        TRY(hooks::run(s.hooks->prestart, json, "prestart"));
+        TRY(hooks::run(s.hooks->createRuntime, json, "createRuntime"));
+    }
+    TRY(sync::send(sock, sync::Msg::Go, 0, json));
+    for (;;) {
+        auto m = TRY(sync::recv(sock));
+        if (m.type == sync::Msg::Pty && ptyOut) {
+            *ptyOut = m.fd.release();
+            continue;
+        }
+        if (m.type == sync::Msg::Error) {
+            Error e{static_cast<int>(m.value), m.payload};
+            e.quiet = true;
+            return e;
+        }
+        if (m.type == sync::Msg::Created) return {};
+        return invalid("sync: unexpected message {}", static_cast<uint32_t>(m.type));
+    }
+}
+
+}  // namespace
+
+Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut) {
+    TRY(state::validateId(o.id));
+    std::string bundle = TRY(realPath(o.bundle, "bundle"));
+    spec::Spec s = TRY(spec::loadSpec(bundle));
+    TRY(validate(s));
+    std::string rootPath = s.root->path.starts_with('/') ? s.root->path : bundle + "/" + s.root->path;
+    std::string rootfs = TRY(realPath(rootPath, "rootfs"));
+    if (!sys::isDir(rootfs)) return makeError(ENOTDIR, "rootfs {}", rootfs);
+
+    TRY_CTX(sys::mkdirAll(g.root, 0700), "state root");
+    std::string dir = state::dir(g.root, o.id);
+    if (::mkdir(dir.c_str(), 0711) < 0) {
+        if (errno == EEXIST) return makeError(EEXIST, "container \"{}\" already exists", o.id);
+        return errnoError("create state directory {}", dir);
+    }
+    ScopeGuard dropDir([&] { (void)sys::removeAll(dir); });
+    TRY(sys::writeFile(dir + "/config.json", TRY(sys::readFile(bundle + "/config.json")),
+                       O_WRONLY | O_CREAT | O_TRUNC, 0600));
+    std::string fifo = state::fifoPath(g.root, o.id);
+    if (::mkfifo(fifo.c_str(), 0600) < 0) return errnoError("mkfifo {}", fifo);
+
+    state::State st;
+    st.ociVersion = s.ociVersion;
+    st.id = o.id;
+    st.bundle = bundle;
+    st.rootfs = rootfs;
+    st.created = state::nowRfc3339();
+    st.owner = ownerName();
+    st.annotations = s.annotations;
+    st.systemdCgroup = g.systemdCgroup;
+    st.cgroupRoot = g.cgroupRoot;
+    for (const auto& n : s.linux->namespaces) st.namespaces.push_back(n.type);
+
+    st.cgroupMode = TRY(cgroups::detect(g.cgroupRoot));
+    st.cgroupPath = TRY(cgroups::resolvePath(s.linux->cgroupsPath, o.id));
+    auto cg = TRY(cgroups::open(st.cgroupMode, {g.cgroupRoot, st.cgroupPath, g.systemdCgroup}));
+    TRY_CTX(cg->create(), "create cgroup");
+    ScopeGuard dropCgroup([&] {
+        (void)cg->killAll(SIGKILL);
+        (void)cg->destroy();
+    });
+    spec::Resources res = s.linux->resources.value_or(spec::Resources{});
+    addDefaultDeviceRules(s, res);
+    TRY_CTX(cg->apply(res), "apply cgroup resources");
+
+    auto joins = TRY(ns::openPaths(s.linux->namespaces));
+    const spec::Namespace* user = s.findNamespace("user");
+    UniqueFd consoleFd;
+    if (!o.consoleSocket.empty()) consoleFd = TRY(console::connectSocket(o.consoleSocket));
+    auto pair = TRY(sync::makePair());
+
+    detail::InitContext ctx;
+    ctx.spec = &s;
+    ctx.opts = &o;
+    ctx.rootfs = rootfs;
+    ctx.fifoPath = fifo;
+    ctx.syncFd = pair.child.get();
+    ctx.consoleFd = consoleFd.get();
+    ctx.ttyToParent = ptyOut != nullptr;
+    ctx.joins = &joins;
+    ctx.newUserNs = user && user->path.empty();
+    ctx.newFlags = ns::newFlags(s.linux->namespaces);
+
+    pid_t child = ::fork();
+    if (child < 0) return errnoError("fork");
+    if (child == 0) {
+        pair.parent.reset();
+        detail::intermediateMain(ctx);
+    }
+    pair.child.reset();
+    consoleFd.reset();
+    joins.clear();
+    pid_t init = 0;
+    ScopeGuard killChildren([&] {
+        killAndReap(child);
+        if (init > 0) ::kill(init, SIGKILL);
+    });
+    TRY_CTX(cg->addTask(child), "join cgroup");
+    auto st2 = drive(s, st, g.root, pair.parent.get(), child, ctx.newUserNs, ptyOut, &init);
+    if (!st2) {
+        // A failed hook stops the container and deletes it (the spec's step 12); poststop runs.
+        if (init > 0 && s.hooks) {
+            (void)hooks::run(s.hooks->poststop, state::ociJson(st, state::ContainerStatus::Stopped, false),
+                             "poststop");
+        }
+        return std::move(st2).error();
+    }
+    if (!o.pidFile.empty()) {
+        TRY_CTX(sys::writeFileAtomic(o.pidFile, std::to_string(init)), "write pid file");
+    }
+    killChildren.cancel();
+    dropCgroup.cancel();
+    dropDir.cancel();
+    return init;
+}
+
+Result<pid_t> create(const Globals& g, const CreateOptions& o) {
+    return TRY_CTX(createImpl(g, o, nullptr), "create {}", o.id);
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,30 @@
+// The child side of `create`: the intermediate process joins and creates namespaces, then
+// forks the container's init, which builds the rootfs, reports back and waits for `start`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/container.h"
+#include "runtime/namespaces.h"
+#include "runtime/spec.h"
+
+namespace berth::runtime::detail {
+
+struct InitContext {
+    const spec::Spec* spec = nullptr;
+    const CreateOptions* opts = nullptr;
+    std::string rootfs;    // absolute
+    std::string fifoPath;  // <state>/exec.fifo
+    int syncFd = -1;       // the child's end
+    int consoleFd = -1;    // connected --console-socket, or -1
+    bool ttyToParent = false;  // foreground run: send the pty master back over syncFd
+    std::vector<ns::Join>* joins = nullptr;
+    bool newUserNs = false;
+    int newFlags = 0;  // CLONE_NEW* to unshare (user excluded)
+};
+
+// Runs in the forked intermediate process; never returns.
+[[noreturn]] void intermediateMain(InitContext& ctx);
+
+}  // namespace berth::runtime::detail

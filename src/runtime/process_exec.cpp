@@ -1,0 +1,122 @@
+#include "runtime/process_exec.h"
+
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+
+#include "runtime/capabilities.h"
+#include "runtime/process_attrs.h"
+#include "runtime/seccomp.h"
+
+namespace berth::procexec {
+
+namespace {
+
+std::string envValue(const std::vector<std::string>& env, const std::string& key) {
+    for (const auto& e : env) {
+        if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=') {
+            return e.substr(key.size() + 1);
+        }
+    }
+    return {};
+}
+
+bool isExecutableFile(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+}
+
+Status loadSeccomp(const Plan& plan) {
+    auto listener = TRY_CTX(seccomp::load(*plan.seccomp), "load seccomp filter");
+    if (listener.valid()) {
+        TRY(seccomp::sendListener(plan.seccomp->listenerPath, listener.get(), plan.stateJson));
+    }
+    return {};
+}
+
+}  // namespace
+
+void resetSignals() {
+    // The runtime may have blocked or ignored signals; the container starts clean.
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+Result<std::string> lookPath(const std::string& file, const std::vector<std::string>& env) {
+    if (file.empty()) return invalid("process.args[0] is empty");
+    if (file.find('/') != std::string::npos) {
+        if (!isExecutableFile(file)) {
+            return makeError(errno ? errno : EACCES, "exec: \"{}\"", file);
+        }
+        return file;
+    }
+    std::string path = envValue(env, "PATH");
+    if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        if (dir.empty()) dir = ".";
+        std::string cand = dir + "/" + file;
+        if (isExecutableFile(cand)) return cand;
+        start = end + 1;
+    }
+    return makeError(ENOENT, "exec: \"{}\": executable file not found in $PATH", file);
+}
+
+Result<std::string> prepare(const Plan& plan) {
+    const spec::Process& p = *plan.process;
+    TRY_CTX(attrs::applyRlimits(p.rlimits), "process.rlimits");
+    if (plan.seccomp && !p.noNewPrivileges) TRY(loadSeccomp(plan));
+    if (p.capabilities) {
+        TRY_CTX(caps::applyBounding(*p.capabilities), "capabilities");
+        if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return errnoError("prctl keepcaps");
+    }
+    TRY_CTX(attrs::applyUser(p.user), "process.user");
+    if (p.capabilities) TRY_CTX(caps::applyFinal(*p.capabilities), "capabilities");
+    if (p.noNewPrivileges) TRY(attrs::applyNoNewPrivileges());
+
+    std::string cwd = p.cwd.empty() ? "/" : p.cwd;
+    if (::chdir(cwd.c_str()) < 0) return errnoError("chdir to cwd (\"{}\") set in config.json", cwd);
+    // A cwd reached through a leaked host fd reads as "(unreachable)/..." or fails.
+    char buf[PATH_MAX];
+    if (!::getcwd(buf, sizeof buf) || buf[0] != '/') {
+        return invalid("current working directory is outside of the container root");
+    }
+    if (p.args.empty()) return invalid("process.args must not be empty");
+    return lookPath(p.args[0], p.env);
+}
+
+Error execNow(const Plan& plan, const std::string& path) {
+    const spec::Process& p = *plan.process;
+    if (plan.seccomp && p.noNewPrivileges) {
+        auto st = loadSeccomp(plan);
+        if (!st) return std::move(st).error();
+    }
+    // Nothing of the runtime's reaches the container but stdio and the preserved fds.
+    unsigned first = 3u + static_cast<unsigned>(std::max(0, plan.preserveFds));
+    if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) < 0) {
+        return errnoError("mark fds close-on-exec");
+    }
+    resetSignals();
+    std::vector<char*> argv, envp;
+    for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    ::execve(path.c_str(), argv.data(), envp.data());
+    return errnoError("exec {}", path);
+}
+
+}  // namespace berth::procexec

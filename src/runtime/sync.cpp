@@ -1,0 +1,102 @@
+#include "runtime/sync.h"
+
+#include <sys/socket.h>
+
+#include <cstring>
+#include <vector>
+
+namespace berth::sync {
+
+namespace {
+struct Header {
+    Msg type;
+    uint32_t payloadLen;
+    int64_t value;
+};
+constexpr size_t kMaxPayload = 1 << 20;
+}  // namespace
+
+Result<Pair> makePair() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        return errnoError("socketpair");
+    }
+    return Pair{UniqueFd(sv[0]), UniqueFd(sv[1])};
+}
+
+Status send(int sock, Msg type, int64_t value, std::string_view payload, int fd) {
+    if (payload.size() > kMaxPayload) return invalid("sync message too large");
+    std::string buf(sizeof(Header) + payload.size(), '\0');
+    Header h{type, static_cast<uint32_t>(payload.size()), value};
+    std::memcpy(buf.data(), &h, sizeof h);
+    std::memcpy(buf.data() + sizeof h, payload.data(), payload.size());
+    struct iovec iov = {buf.data(), buf.size()};
+    struct msghdr mh = {};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
+    if (fd >= 0) {
+        std::memset(ctrl, 0, sizeof ctrl);
+        mh.msg_control = ctrl;
+        mh.msg_controllen = sizeof ctrl;
+        struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    for (;;) {
+        if (::sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0) return {};
+        if (errno != EINTR) return errnoError("sync send");
+    }
+}
+
+Result<Message> recv(int sock) {
+    std::vector<char> buf(sizeof(Header) + kMaxPayload);
+    struct iovec iov = {buf.data(), buf.size()};
+    struct msghdr mh = {};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
+    mh.msg_control = ctrl;
+    mh.msg_controllen = sizeof ctrl;
+    ssize_t n;
+    do {
+        n = ::recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return errnoError("sync receive");
+    if (n == 0) return makeError(EPIPE, "sync receive: peer exited");
+    if (static_cast<size_t>(n) < sizeof(Header)) return invalid("sync receive: short message");
+    Header h;
+    std::memcpy(&h, buf.data(), sizeof h);
+    Message m;
+    m.type = h.type;
+    m.value = h.value;
+    m.payload.assign(buf.data() + sizeof h, std::min<size_t>(h.payloadLen, n - sizeof h));
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            m.fd.reset(fd);
+        }
+    }
+    return m;
+}
+
+Result<Message> expect(int sock, Msg type) {
+    auto m = TRY(recv(sock));
+    if (m.type == Msg::Error) {
+        Error e{static_cast<int>(m.value), m.payload};
+        e.quiet = true;  // the text already carries the errno name
+        return e;
+    }
+    if (m.type != type) {
+        return invalid("sync: expected message {}, got {}", static_cast<uint32_t>(type),
+                       static_cast<uint32_t>(m.type));
+    }
+    return m;
+}
+
+void sendError(int sock, const Error& e) { (void)send(sock, Msg::Error, e.code, e.str()); }
+
+}  // namespace berth::sync
