@@ -1,6 +1,5 @@
 // `create`: the runtime's side. Validates everything it can before any kernel object exists,
 // then state dir -> cgroup -> intermediate process -> init, undoing each step on failure.
-#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -45,7 +44,6 @@ Status validate(const spec::Spec& s) {
     if (!mountNs) return invalid("linux.namespaces: a mount namespace is required");
     TRY(attrs::validate(*s.process, &*s.linux));
     if (s.process->capabilities) TRY(caps::validate(*s.process->capabilities));
-    if (s.linux->seccomp) TRY(seccomp::validate(*s.linux->seccomp));
     TRY(rootfs::validateSysctls(s));
     return {};
 }
@@ -67,9 +65,25 @@ Status writeIdMaps(pid_t pid, const spec::Linux& l) {
     return {};
 }
 
+// runc reports the owner's user name; read /etc/passwd directly (no NSS in a static binary).
 std::string ownerName() {
-    struct passwd* pw = ::getpwuid(::geteuid());
-    return pw ? pw->pw_name : std::to_string(::geteuid());
+    uid_t uid = ::geteuid();
+    auto text = sys::readFile("/etc/passwd");
+    if (text) {
+        size_t pos = 0;
+        while (pos < text->size()) {
+            size_t end = text->find('\n', pos);
+            if (end == std::string::npos) end = text->size();
+            std::string line = text->substr(pos, end - pos);
+            auto c1 = line.find(':'), c2 = line.find(':', c1 + 1), c3 = line.find(':', c2 + 1);
+            if (c3 != std::string::npos &&
+                line.substr(c2 + 1, c3 - c2 - 1) == std::to_string(uid)) {
+                return line.substr(0, c1);
+            }
+            pos = end + 1;
+        }
+    }
+    return std::to_string(uid);
 }
 
 void killAndReap(pid_t pid) {
@@ -101,8 +115,6 @@ Status drive(const spec::Spec& s, state::State& st, const std::string& root, int
             st.pid = static_cast<pid_t>(m.value);
             *initOut = st.pid;
             st.startTime = state::processStartTime(st.pid);
-            while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
-            }
             if (s.process->oomScoreAdj) {
                 TRY_CTX(sys::writeFile(fmt::format("/proc/{}/oom_score_adj", st.pid),
                                        std::to_string(*s.process->oomScoreAdj)),
@@ -120,7 +132,10 @@ Status drive(const spec::Spec& s, state::State& st, const std::string& root, int
         TRY(hooks::run(s.hooks->prestart, json, "prestart"));
         TRY(hooks::run(s.hooks->createRuntime, json, "createRuntime"));
     }
-    TRY(sync::send(sock, sync::Msg::Go, 0, json));
+    // createContainer hooks get the "creating" state, startContainer ones the "created" state;
+    // compact JSON has no raw newline, so one separates the two.
+    TRY(sync::send(sock, sync::Msg::Go, 0,
+                   json + "\n" + state::ociJson(st, state::ContainerStatus::Created, false)));
     for (;;) {
         auto m = TRY(sync::recv(sock));
         if (m.type == sync::Msg::Pty && ptyOut) {
@@ -159,6 +174,10 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut) 
                        O_WRONLY | O_CREAT | O_TRUNC, 0600));
     std::string fifo = state::fifoPath(g.root, o.id);
     if (::mkfifo(fifo.c_str(), 0600) < 0) return errnoError("mkfifo {}", fifo);
+    // O_RDWR never blocks on a fifo; the init inherits this fd and blocks reading it until
+    // `start` writes. Opened here because the container's root (a mapped uid in a user
+    // namespace) may not reach the state directory.
+    auto fifoFd = TRY(sys::open(fifo, O_RDWR));
 
     state::State st;
     st.ociVersion = s.ociVersion;
@@ -184,6 +203,10 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut) 
     addDefaultDeviceRules(s, res);
     TRY_CTX(cg->apply(res), "apply cgroup resources");
 
+    // Compiled here, once: a bad profile fails before anything exists, and the container
+    // process only installs the program.
+    std::optional<seccomp::Program> filter;
+    if (s.linux->seccomp) filter = TRY(seccomp::compile(*s.linux->seccomp));
     auto joins = TRY(ns::openPaths(s.linux->namespaces));
     const spec::Namespace* user = s.findNamespace("user");
     UniqueFd consoleFd;
@@ -194,11 +217,12 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut) 
     ctx.spec = &s;
     ctx.opts = &o;
     ctx.rootfs = rootfs;
-    ctx.fifoPath = fifo;
+    ctx.fifoFd = fifoFd.get();
     ctx.syncFd = pair.child.get();
     ctx.consoleFd = consoleFd.get();
     ctx.ttyToParent = ptyOut != nullptr;
     ctx.joins = &joins;
+    ctx.seccomp = filter ? &*filter : nullptr;
     ctx.newUserNs = user && user->path.empty();
     ctx.newFlags = ns::newFlags(s.linux->namespaces);
 
@@ -210,24 +234,27 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut) 
     }
     pair.child.reset();
     consoleFd.reset();
+    fifoFd.reset();
     joins.clear();
     pid_t init = 0;
     ScopeGuard killChildren([&] {
         killAndReap(child);
-        if (init > 0) ::kill(init, SIGKILL);
+        killAndReap(init);  // CLONE_PARENT made the init our child
     });
     TRY_CTX(cg->addTask(child), "join cgroup");
     auto st2 = drive(s, st, g.root, pair.parent.get(), child, ctx.newUserNs, ptyOut, &init);
     if (!st2) {
         // A failed hook stops the container and deletes it (the spec's step 12); poststop runs.
         if (init > 0 && s.hooks) {
-            (void)hooks::run(s.hooks->poststop, state::ociJson(st, state::ContainerStatus::Stopped, false),
-                             "poststop");
+            hooks::runWarn(s.hooks->poststop,
+                           state::ociJson(st, state::ContainerStatus::Stopped, false), "poststop");
         }
         return std::move(st2).error();
     }
     if (!o.pidFile.empty()) {
         TRY_CTX(sys::writeFileAtomic(o.pidFile, std::to_string(init)), "write pid file");
+    }
+    while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
     }
     killChildren.cancel();
     dropCgroup.cancel();

@@ -11,6 +11,8 @@
 #include "runtime/capabilities.h"
 #include "runtime/cgroups/cgroup.h"
 #include "runtime/console.h"
+#include "runtime/init.h"
+#include "runtime/seccomp.h"
 #include "runtime/container.h"
 #include "runtime/namespaces.h"
 #include "runtime/process_attrs.h"
@@ -114,7 +116,7 @@ Result<std::string> execSetup(ExecChild& c) {
         sync::sendError(c.syncFd, st.error());
         _exit(1);
     }
-    pid_t pid = ::fork();  // enters the pid namespace
+    pid_t pid = detail::forkSibling();  // enters the pid namespace; the runtime's child
     if (pid < 0) {
         sync::sendError(c.syncFd, errnoError("fork"));
         _exit(1);
@@ -160,7 +162,9 @@ Result<int> exec(const Globals& g, ExecOptions o) {
 
     ExecChild c;
     c.plan.process = &proc;
-    c.plan.seccomp = s.linux && s.linux->seccomp ? &*s.linux->seccomp : nullptr;
+    std::optional<seccomp::Program> filter;
+    if (s.linux && s.linux->seccomp) filter = TRY(seccomp::compile(*s.linux->seccomp));
+    c.plan.seccomp = filter ? &*filter : nullptr;
     c.plan.stateJson = state::ociJson(st, status, false);
     c.plan.preserveFds = o.preserveFds;
     c.joins = &joins;
@@ -178,9 +182,17 @@ Result<int> exec(const Globals& g, ExecOptions o) {
     pair.child.reset();
     consoleFd.reset();
     pid_t pid = 0;
+    // Both are our children (the process by CLONE_PARENT): kill and reap, no zombie is left in
+    // the container's pid namespace.
+    auto killAndReap = [](pid_t p) {
+        if (p <= 0) return;
+        ::kill(p, SIGKILL);
+        while (::waitpid(p, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    };
     ScopeGuard killAll([&] {
-        ::kill(child, SIGKILL);
-        if (pid > 0) ::kill(pid, SIGKILL);
+        killAndReap(child);
+        killAndReap(pid);
     });
     TRY_CTX(cg->addTask(child), "exec in {}: join cgroup", o.id);
     TRY(sync::send(pair.parent.get(), sync::Msg::Go));
@@ -193,8 +205,6 @@ Result<int> exec(const Globals& g, ExecOptions o) {
         }
         if (m->type == sync::Msg::InitPid) {
             pid = static_cast<pid_t>(m->value);
-            while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
-            }
         } else if (m->type == sync::Msg::Pty) {
             pty = std::move(m->fd);
         } else if (m->type == sync::Msg::Error) {
@@ -202,6 +212,8 @@ Result<int> exec(const Globals& g, ExecOptions o) {
             e.quiet = true;
             return e.wrap("exec in " + o.id);
         }
+    }
+    while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
     }
     killAll.cancel();
     if (!o.pidFile.empty()) {

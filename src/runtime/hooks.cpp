@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/scope_guard.h"
 #include "common/sys.h"
 #include "runtime/process_exec.h"
@@ -104,6 +105,13 @@ Status run(const std::vector<spec::Hook>& list, const std::string& stateJson, co
         TRY_CTX(runOne(list[i], stateJson), "{} hook #{} ({})", kind, i, list[i].path);
     }
     return {};
+}
+
+void runWarn(const std::vector<spec::Hook>& list, const std::string& stateJson, const char* kind) {
+    for (size_t i = 0; i < list.size(); i++) {
+        auto st = runOne(list[i], stateJson);
+        if (!st) log::warn("{} hook #{} ({}): {}", kind, i, list[i].path, st.error().str());
+    }
 }
 
 }  // namespace berth::hooks

@@ -14,5 +14,7 @@ namespace berth::hooks {
 // status 2: <stderr>". `kind` names the hook kind in errors.
 Status run(const std::vector<spec::Hook>& list, const std::string& stateJson,
            const char* kind);
+// poststart/poststop: the spec says a failing hook is a warning and the rest still run.
+void runWarn(const std::vector<spec::Hook>& list, const std::string& stateJson, const char* kind);
 
 }  // namespace berth::hooks

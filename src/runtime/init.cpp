@@ -1,6 +1,7 @@
 #include "runtime/init.h"
 
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -61,11 +62,11 @@ Result<std::string> initSetup(InitContext& ctx, procexec::Plan& plan, UniqueFd& 
     // Prestart and createRuntime hooks run in the runtime; it answers with the state JSON.
     TRY(sync::send(ctx.syncFd, sync::Msg::HooksReady));
     auto go = TRY(sync::expect(ctx.syncFd, sync::Msg::Go));
-    plan.stateJson = go.payload;
-    if (s.hooks) TRY(hooks::run(s.hooks->createContainer, plan.stateJson, "createContainer"));
-
-    // Opened O_RDWR so that open never blocks; the read blocks until `start` writes.
-    fifo = TRY(sys::open(ctx.fifoPath, O_RDWR));
+    auto nl = go.payload.find('\n');
+    std::string creating = go.payload.substr(0, nl);
+    plan.stateJson = nl == std::string::npos ? creating : go.payload.substr(nl + 1);
+    if (s.hooks) TRY(hooks::run(s.hooks->createContainer, creating, "createContainer"));
+    fifo.reset(ctx.fifoFd);
     TRY(rootfs::enter(ro));
 
     const spec::Process& p = *s.process;
@@ -88,7 +89,8 @@ Result<std::string> initSetup(InitContext& ctx, procexec::Plan& plan, UniqueFd& 
 [[noreturn]] void initMain(InitContext& ctx) {
     procexec::Plan plan;
     plan.process = &*ctx.spec->process;
-    plan.seccomp = ctx.spec->linux->seccomp ? &*ctx.spec->linux->seccomp : nullptr;
+    plan.seccomp = ctx.seccomp;
+    if (ctx.spec->linux->personality) plan.personality = &*ctx.spec->linux->personality;
     plan.preserveFds = ctx.opts->preserveFds;
     UniqueFd fifo;
     auto path = initSetup(ctx, plan, fifo);
@@ -138,6 +140,11 @@ Status intermediateSetup(InitContext& ctx) {
 
 }  // namespace
 
+pid_t forkSibling() {
+    // Raw clone with no new stack behaves like fork; glibc keeps no pid cache to go stale.
+    return static_cast<pid_t>(::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0));
+}
+
 void intermediateMain(InitContext& ctx) {
     // Not dumpable while runtime memory is mapped: container processes cannot ptrace or open
     // our /proc files. execve resets it.
@@ -147,7 +154,7 @@ void intermediateMain(InitContext& ctx) {
         sync::sendError(ctx.syncFd, st.error());
         _exit(1);
     }
-    pid_t pid = ::fork();
+    pid_t pid = forkSibling();
     if (pid < 0) {
         sync::sendError(ctx.syncFd, errnoError("fork container init"));
         _exit(1);

@@ -73,9 +73,8 @@ Status start(const Globals& g, const std::string& id) {
     (void)sys::unlinkat(AT_FDCWD, fifo, 0);
     auto cfg = configOf(g, st);
     if (cfg && cfg->hooks && !cfg->hooks->poststart.empty()) {
-        auto hs = hooks::run(cfg->hooks->poststart,
-                             state::ociJson(st, state::ContainerStatus::Running, false), "poststart");
-        if (!hs) log::warn("{}", hs.error().str());  // the spec: warn and carry on
+        hooks::runWarn(cfg->hooks->poststart,
+                       state::ociJson(st, state::ContainerStatus::Running, false), "poststart");
     }
     return {};
 }
@@ -118,9 +117,8 @@ Status remove(const Globals& g, const std::string& id, bool force) {
     TRY_CTX(cg->destroy(), "delete {}: remove cgroup", id);
     auto cfg = configOf(g, st);
     if (cfg && cfg->hooks && !cfg->hooks->poststop.empty()) {
-        auto hs = hooks::run(cfg->hooks->poststop,
-                             state::ociJson(st, state::ContainerStatus::Stopped, false), "poststop");
-        if (!hs) log::warn("{}", hs.error().str());
+        hooks::runWarn(cfg->hooks->poststop,
+                       state::ociJson(st, state::ContainerStatus::Stopped, false), "poststop");
     }
     TRY_CTX(sys::removeAll(state::dir(g.root, id)), "delete {}", id);
     return {};

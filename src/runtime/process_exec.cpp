@@ -33,9 +33,11 @@ bool isExecutableFile(const std::string& p) {
 }
 
 Status loadSeccomp(const Plan& plan) {
-    auto listener = TRY_CTX(seccomp::load(*plan.seccomp), "load seccomp filter");
+    auto listener = TRY(seccomp::install(*plan.seccomp));
     if (listener.valid()) {
-        TRY(seccomp::sendListener(plan.seccomp->listenerPath, listener.get(), plan.stateJson));
+        std::string msg = TRY(seccomp::processStateJson(plan.stateJson, ::getpid(),
+                                                        plan.seccomp->listenerMetadata));
+        TRY(seccomp::sendListener(plan.seccomp->listenerPath, listener.get(), msg));
     }
     return {};
 }
@@ -78,6 +80,15 @@ Result<std::string> lookPath(const std::string& file, const std::vector<std::str
 Result<std::string> prepare(const Plan& plan) {
     const spec::Process& p = *plan.process;
     TRY_CTX(attrs::applyRlimits(p.rlimits), "process.rlimits");
+    if (plan.personality) TRY_CTX(attrs::applyPersonality(*plan.personality), "linux.personality");
+    if (p.scheduler) TRY_CTX(attrs::applyScheduler(*p.scheduler), "process.scheduler");
+    if (p.ioPriority) TRY_CTX(attrs::applyIoPriority(*p.ioPriority), "process.ioPriority");
+    if (!p.execCPUAffinityFinal.empty()) {
+        TRY_CTX(attrs::applyCpuAffinity(p.execCPUAffinityFinal), "process.execCPUAffinity.final");
+    } else if (!p.execCPUAffinityInitial.empty()) {
+        TRY_CTX(attrs::applyCpuAffinity(p.execCPUAffinityInitial),
+                "process.execCPUAffinity.initial");
+    }
     if (plan.seccomp && !p.noNewPrivileges) TRY(loadSeccomp(plan));
     if (p.capabilities) {
         TRY_CTX(caps::applyBounding(*p.capabilities), "capabilities");
@@ -88,7 +99,7 @@ Result<std::string> prepare(const Plan& plan) {
     if (p.noNewPrivileges) TRY(attrs::applyNoNewPrivileges());
 
     std::string cwd = p.cwd.empty() ? "/" : p.cwd;
-    if (::chdir(cwd.c_str()) < 0) return errnoError("chdir to cwd (\"{}\") set in config.json", cwd);
+    if (::chdir(cwd.c_str()) < 0) return errnoError("chdir to process.cwd {}", cwd);
     // A cwd reached through a leaked host fd reads as "(unreachable)/..." or fails.
     char buf[PATH_MAX];
     if (!::getcwd(buf, sizeof buf) || buf[0] != '/') {

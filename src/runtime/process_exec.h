@@ -6,13 +6,15 @@
 #include <string>
 
 #include "common/result.h"
+#include "runtime/seccomp.h"
 #include "runtime/spec.h"
 
 namespace berth::procexec {
 
 struct Plan {
     const spec::Process* process = nullptr;
-    const spec::Seccomp* seccomp = nullptr;  // null: no filter
+    const seccomp::Program* seccomp = nullptr;  // compiled by the runtime; null: no filter
+    const spec::Personality* personality = nullptr;  // linux.personality (init only)
     std::string stateJson;                   // sent with a seccomp notify listener
     int preserveFds = 0;
 };

@@ -211,28 +211,6 @@ Result<Filter> build(const spec::Seccomp& s, bool warn) {
     return f;
 }
 
-// libseccomp 2.5 has no attribute for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, so with that flag
-// the program is exported and installed with seccomp(2) directly. Returns the listener fd.
-Result<UniqueFd> loadRaw(const Filter& f) {
-    UniqueFd mem(memfd_create("berth-seccomp-bpf", MFD_CLOEXEC));
-    if (!mem) return errnoError("seccomp: memfd_create");
-    int rc = seccomp_export_bpf(f.ctx.get(), mem.get());
-    if (rc < 0) return makeError(-rc, "seccomp: exporting the BPF program");
-    if (lseek(mem.get(), 0, SEEK_SET) < 0) return errnoError("seccomp: lseek");
-    std::string prog = TRY_CTX(sys::readFd(mem.get()), "seccomp: reading the BPF program");
-    struct sock_fprog fprog = {};
-    fprog.len = static_cast<unsigned short>(prog.size() / sizeof(struct sock_filter));
-    fprog.filter = reinterpret_cast<struct sock_filter*>(prog.data());
-    unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-    // TSYNC reports a failing thread id in place of the listener fd unless TSYNC_ESRCH.
-    if (f.flags.tsync) flags |= SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-    if (f.flags.log) flags |= SECCOMP_FILTER_FLAG_LOG;
-    if (f.flags.specAllow) flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-    long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
-    if (fd < 0) return errnoError("loading seccomp filter (seccomp(2))");
-    return UniqueFd(static_cast<int>(fd));
-}
-
 }  // namespace
 
 bool usesNotify(const spec::Seccomp& s) {
@@ -246,18 +224,44 @@ Status validate(const spec::Seccomp& s) {
     return okStatus();
 }
 
-Result<UniqueFd> load(const spec::Seccomp& s) {
-    Filter f = TRY(build(s, false));
-    // The flag only changes how the listener waits; without a listener there is nothing to do.
-    if (f.notify && f.flags.waitKillable) return loadRaw(f);
-    int rc = seccomp_load(f.ctx.get());
-    if (rc < 0) return makeError(-rc, "loading seccomp filter");
-    if (!f.notify) return UniqueFd();
-    // libseccomp keeps the listener (O_CLOEXEC from the kernel) in its global state; we own it
-    // from here, the process loads one filter only.
-    int fd = seccomp_notify_fd(f.ctx.get());
-    if (fd < 0) return makeError(-fd, "seccomp: getting the notify listener fd");
-    return UniqueFd(fd);
+// The filter is exported as a BPF program once, in the runtime, and installed with seccomp(2)
+// in the container process: no libseccomp work between `start` and exec, and the flags
+// libseccomp 2.5 cannot express (WAIT_KILLABLE_RECV) are ours to set.
+Result<Program> compile(const spec::Seccomp& s) {
+    Filter f = TRY(build(s, true));
+    UniqueFd mem(memfd_create("berth-seccomp-bpf", MFD_CLOEXEC));
+    if (!mem) return errnoError("seccomp: memfd_create");
+    int rc = seccomp_export_bpf(f.ctx.get(), mem.get());
+    if (rc < 0) return makeError(-rc, "seccomp: exporting the BPF program");
+    if (lseek(mem.get(), 0, SEEK_SET) < 0) return errnoError("seccomp: lseek");
+    Program p;
+    p.bpf = TRY_CTX(sys::readFd(mem.get()), "seccomp: reading the BPF program");
+    p.notify = f.notify;
+    p.listenerPath = s.listenerPath;
+    p.listenerMetadata = s.listenerMetadata;
+    if (f.flags.tsync) p.flags |= SECCOMP_FILTER_FLAG_TSYNC;
+    if (f.flags.log) p.flags |= SECCOMP_FILTER_FLAG_LOG;
+    if (f.flags.specAllow) p.flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    if (f.notify) {
+        p.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        // TSYNC reports a failing thread id in place of the listener fd unless TSYNC_ESRCH.
+        if (f.flags.tsync) p.flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        // Only meaningful with a listener; the kernel rejects it otherwise.
+        if (f.flags.waitKillable) p.flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    }
+    return p;
 }
+
+Result<UniqueFd> install(const Program& p) {
+    struct sock_fprog fprog = {};
+    fprog.len = static_cast<unsigned short>(p.bpf.size() / sizeof(struct sock_filter));
+    fprog.filter = reinterpret_cast<struct sock_filter*>(const_cast<char*>(p.bpf.data()));
+    long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.flags, &fprog);
+    if (fd < 0) return errnoError("loading seccomp filter");
+    if (!p.notify) return UniqueFd();
+    return UniqueFd(static_cast<int>(fd));
+}
+
+Result<UniqueFd> load(const spec::Seccomp& s) { return install(TRY(compile(s))); }
 
 }  // namespace berth::seccomp

@@ -1,6 +1,8 @@
 // seccomp filters from config.json through libseccomp.
 #pragma once
 
+#include <string>
+
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "runtime/spec.h"
@@ -11,6 +13,17 @@ namespace berth::seccomp {
 // a warning like runc's, not an error) without loading anything. Called at create time in the
 // runtime process so a bad profile fails before any namespace exists.
 Status validate(const spec::Seccomp& s);
+
+// A filter compiled to BPF by the runtime before it forks, installed by the container process.
+struct Program {
+    std::string bpf;           // struct sock_filter[]
+    unsigned long flags = 0;   // SECCOMP_FILTER_FLAG_*
+    bool notify = false;       // has SCMP_ACT_NOTIFY rules: install returns the listener fd
+    std::string listenerPath, listenerMetadata;
+};
+Result<Program> compile(const spec::Seccomp& s);
+// seccomp(SECCOMP_SET_MODE_FILTER); the listener fd when p.notify, else an invalid fd.
+Result<UniqueFd> install(const Program& p);
 
 // Builds and loads the filter into the calling process (after capabilities are set, right
 // before execve). When the profile uses SCMP_ACT_NOTIFY, returns the listener fd (else an

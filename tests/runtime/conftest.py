@@ -27,16 +27,24 @@ def runtime_path():
     return os.path.abspath(os.environ.get("BERTH_RUNTIME") or DEFAULT_RUNTIME)
 
 
+# A hanging runtime must fail the run, not outlive ctest's TIMEOUT (which kills pytest before any
+# cleanup): once this budget is spent every further command gets only MIN_TIMEOUT seconds.
+BUDGET_S = float(os.environ.get("BERTH_E2E_BUDGET", "480"))
+MIN_TIMEOUT = 5.0
+_deadline = time.monotonic() + BUDGET_S
+
+
 def run_captured(argv, timeout=60, env=None):
     """Run argv with stdout/stderr in temp files, not pipes: a detached container inherits the
     runtime's stdio, so with pipes we would wait for EOF until the container exits."""
+    timeout = max(MIN_TIMEOUT, min(timeout, _deadline - time.monotonic()))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 timeout=timeout, env=env).returncode
             note = ""
         except subprocess.TimeoutExpired:  # the child was killed; report it like a failure
-            rc, note = 124, f"\n[timed out after {timeout}s and killed]"
+            rc, note = 124, f"\n[timed out after {timeout:.0f}s and killed]"
         out.seek(0)
         err.seek(0)
         return subprocess.CompletedProcess(argv, rc, out.read().decode(errors="replace"),

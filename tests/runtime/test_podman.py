@@ -5,6 +5,7 @@ containers run with `--network none`, so the host's network is never touched. Th
 locally from the busybox rootfs with `podman import`: no registry is involved.
 """
 
+import glob
 import os
 import shutil
 import signal
@@ -55,6 +56,17 @@ def kill_leftovers(top):
                 pass
 
 
+def remove_cgroups(ids):
+    """Remove the (empty) cgroups of our containers in case the runtime did not."""
+    for cid in ids:
+        for top in glob.glob(f"/sys/fs/cgroup/*/libpod_parent/libpod-{cid}"):
+            for dirpath, _, _ in sorted(os.walk(top), key=lambda w: -len(w[0])):
+                try:
+                    os.rmdir(dirpath)
+                except OSError:
+                    pass
+
+
 class Podman:
     def __init__(self, runtime, top):
         self.top = top
@@ -72,11 +84,20 @@ class Podman:
             f"podman {' '.join(args)}: rc={res.returncode}\n{res.stdout}\n{res.stderr}"
         return res.stdout.strip()
 
+    def container_ids(self):
+        try:
+            names = os.listdir(f"{self.top}/storage/overlay-containers")
+        except FileNotFoundError:
+            return []
+        return [n for n in names if len(n) == 64]
+
     def cleanup(self):
+        ids = self.container_ids()
         self("rm", "--all", "--force", "--time", "0")
         self("system", "reset", "--force")
         kill_leftovers(self.top)
-        time.sleep(0.2)  # let the killed processes release their mounts
+        time.sleep(0.2)  # let the killed processes release their mounts and cgroups
+        remove_cgroups(ids)
         unmount_under(self.top)
         shutil.rmtree(self.top, ignore_errors=True)
 

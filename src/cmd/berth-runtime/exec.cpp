@@ -40,17 +40,18 @@ void addExec(CLI::App& app, Context& ctx) {
     cmd->footer("Usage: berth-runtime exec [OPTIONS] <id> <command> [args...]");
     cmd->add_option("--console-socket", o->e.consoleSocket, "unix socket for the pty master");
     cmd->add_option("--cwd", o->cwd, "working directory in the container");
-    cmd->add_option("-e,--env", o->e.env, "set an environment variable (KEY=value)");
+    cmd->add_option("-e,--env", o->e.env, "set an environment variable (KEY=value)")
+        ->allow_extra_args(false);
     cmd->add_flag("-t,--tty", o->tty, "allocate a pseudo-TTY");
     cmd->add_option("-u,--user", o->user, "uid[:gid]");
-    cmd->add_option("-g,--additional-gids", o->gids, "additional gids");
+    cmd->add_option("-g,--additional-gids", o->gids, "additional gids")->allow_extra_args(false);
     cmd->add_option("-p,--process", o->processFile, "process.json describing the process");
     cmd->add_flag("-d,--detach", o->e.detach, "return once the process runs");
     cmd->add_option("--pid-file", o->e.pidFile, "file to write the process pid to");
     cmd->add_option("--process-label", o->label, "SELinux label (unsupported, must be empty)");
     cmd->add_option("--apparmor", o->apparmor, "AppArmor profile (unsupported, must be empty)");
     cmd->add_flag("--no-new-privs", o->e.noNewPrivs, "set no_new_privs");
-    cmd->add_option("-c,--cap", o->e.addCaps, "add a capability");
+    cmd->add_option("-c,--cap", o->e.addCaps, "add a capability")->allow_extra_args(false);
     cmd->add_option("--preserve-fds", o->e.preserveFds, "pass N fds after stdio");
     cmd->add_option("--cgroup", o->cgroup, "sub-cgroup (unsupported, must be empty)");
     cmd->add_flag("--ignore-paused", o->e.ignorePaused, "exec even if the container is paused");

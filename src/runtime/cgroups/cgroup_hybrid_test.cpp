@@ -40,8 +40,17 @@ TEST_F(HybridFixture, PathsCoverBothTrees) {
     EXPECT_EQ(mgr->mode(), Mode::Hybrid);
 }
 
-TEST_F(HybridFixture, CreateEnablesHugetlbInTheUnifiedRoot) {
+// Enabling a controller in the unified root changes the whole host (crun then refuses to run),
+// so create leaves it alone and only a hugetlb limit turns hugetlb on.
+TEST_F(HybridFixture, CreateLeavesTheUnifiedRootAlone) {
     ASSERT_TRUE(mgr->create());
+    EXPECT_EQ(t.read("unified/cgroup.subtree_control"), "");
+    spec::Resources r;
+    r.memory = spec::MemoryResources{.limit = 1 << 20};
+    ASSERT_TRUE(mgr->apply(r));
+    EXPECT_EQ(t.read("unified/cgroup.subtree_control"), "");
+    r.hugepageLimits = {{"2MB", 2 << 20}};
+    ASSERT_TRUE(mgr->apply(r));
     EXPECT_EQ(t.read("unified/cgroup.subtree_control"), "+hugetlb");
 }
 

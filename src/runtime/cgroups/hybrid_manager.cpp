@@ -11,7 +11,8 @@ HybridManager::HybridManager(std::map<std::string, std::string> v1Mounts, std::s
 
 Status HybridManager::create() {
     TRY(v1_.create());
-    return v2_.create();
+    // Controllers are enabled in the unified tree only when a limit needs one (apply).
+    return v2_.createDir();
 }
 
 Status HybridManager::addTask(pid_t pid) {
@@ -41,6 +42,10 @@ Status HybridManager::apply(const spec::Resources& r) {
     // Only the unified tree has files for these; a key it lacks fails naming the file.
     forV2.unified = std::exchange(forV1.unified, {});
     TRY(v1_.apply(forV1));
+    if (forV2.memory || forV2.pids || forV2.blockIO || forV2.cpu || !forV2.hugepageLimits.empty() ||
+        !forV2.unified.empty()) {
+        TRY(v2_.enableControllers());
+    }
     return v2_.apply(forV2);
 }
 

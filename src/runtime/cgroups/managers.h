@@ -60,6 +60,11 @@ class V2Manager final : public Manager {
 
     // Controllers the tree offers (cgroup.controllers of its root).
     std::set<std::string> available() const;
+    // The directory alone, no controller enabled (hybrid hosts: other runtimes, crun among
+    // them, refuse to work once the unified root delegates controllers).
+    Status createDir();
+    // Enables the available controllers from the root down to the container's directory.
+    Status enableControllers();
     const std::string& dir() const { return dir_; }
 
   private:

@@ -25,10 +25,16 @@ std::map<std::string, std::string> V2Manager::paths() const {
     return {{"", dir_}};
 }
 
+Status V2Manager::createDir() {
+    return cgfs::mkdirPath(mount_, rel_,
+                           [](const std::string&, const std::string&) { return Status(); });
+}
+
+Status V2Manager::enableControllers() { return v2::enableControllers(mount_, rel_); }
+
 Status V2Manager::create() {
-    TRY(cgfs::mkdirPath(mount_, rel_,
-                        [](const std::string&, const std::string&) { return Status(); }));
-    return v2::enableControllers(mount_, rel_);
+    TRY(createDir());
+    return enableControllers();
 }
 
 Status V2Manager::addTask(pid_t pid) {

@@ -33,6 +33,18 @@ Result<UniqueFd> openDevNull(int rootfd) {
     return fd;
 }
 
+// runc creates a missing process.cwd (before the root turns read-only), and images rely on it
+// (WORKDIR that no layer created). Best effort and inside the root only: a cwd through a magic
+// link (/proc/self/fd/N, CVE-2024-21626) or on a filesystem that refuses mkdir is left alone,
+// and the chdir at exec time reports it (or its "outside of the container root" check does).
+void createCwd(int rootfd, const spec::Spec& s) {
+    if (!s.process || s.process->cwd.empty()) return;
+    const std::string& cwd = s.process->cwd;
+    auto existing = openInRoot(rootfd, cwd, O_PATH);
+    if (existing || existing.error().code != ENOENT) return;
+    (void)mkdirAllInRoot(rootfd, cwd, Kind::Dir);
+}
+
 }  // namespace
 
 Status remountRootReadonly() {
@@ -81,9 +93,10 @@ Status finish(const spec::Spec& s, const Options& o) {
         TRY_CTX(sys::mount("", "/", "", p), "set propagation of / to {}",
                 s.linux->rootfsPropagation);
     }
+    UniqueFd root = TRY(sys::open("/", O_PATH | O_DIRECTORY));
+    createCwd(root.get(), s);
     if (s.root && s.root->readonly) TRY_CTX(remountRootReadonly(), "read-only rootfs");
     if (!s.linux) return {};
-    UniqueFd root = TRY(sys::open("/", O_PATH | O_DIRECTORY));
     // Sysctls before readonlyPaths, which usually make /proc/sys read-only.
     TRY(writeSysctls(s.linux->sysctl));
     TRY(readonlyPaths(root.get(), s.linux->readonlyPaths));

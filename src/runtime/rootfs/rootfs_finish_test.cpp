@@ -148,6 +148,32 @@ TEST_F(Finish, ReadonlyRootMaskedAndReadonlyPathsAndSysctl) {
     EXPECT_EQ(sys::readFile(t_.in("/etc/secret.conf")).valueOr(""), "password");
 }
 
+// Like runc: a missing process.cwd is created (before the root turns read-only), inside the
+// root even through a symlink that points out of it; a magic link is never followed.
+TEST_F(Finish, CreatesMissingCwdInsideTheRoot) {
+    ASSERT_EQ(::symlink("/", t_.in("/up").c_str()), 0);
+    for (std::string cwd : {"/work/dir", "/up/via-link", "/proc/self/fd/3/x"}) {
+        auto s = baseSpec();
+        s.root = spec::Root{"rootfs", true};
+        s.process.emplace();
+        s.process->cwd = cwd;
+        std::string err = inChild([&]() -> std::string {
+            CHILD_OK(prepare(s, opts()));
+            CHILD_OK(enter(opts()));
+            CHILD_OK(finish(s, opts()));
+            CHILD_CHECK(createErrno("/newfile") == EROFS, "root is writable");
+            return "";
+        });
+        EXPECT_EQ(err, "") << cwd;
+    }
+    struct stat st;
+    EXPECT_EQ(::stat(t_.in("/work/dir").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0755u);
+    EXPECT_EQ(::stat(t_.in("/via-link").c_str(), &st), 0) << "not created inside the root";
+    EXPECT_NE(::stat("/via-link", &st), 0) << "created on the host";
+}
+
 // The image supplies /dev/null: masking must not bind it (or what it points to) anywhere.
 TEST_F(Finish, MaskRefusesFakeDevNull) {
     ASSERT_TRUE(sys::writeFile(t_.in("/etc/target"), "data", O_WRONLY | O_CREAT));
