@@ -20,6 +20,7 @@
 #include "runtime/process_attrs.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
+#include "runtime/seccomp_cache.h"
 #include "runtime/sync.h"
 
 namespace berth::runtime {
@@ -206,7 +207,9 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut) 
     // Compiled here, once: a bad profile fails before anything exists, and the container
     // process only installs the program.
     std::optional<seccomp::Program> filter;
-    if (s.linux->seccomp) filter = TRY(seccomp::compile(*s.linux->seccomp));
+    if (s.linux->seccomp) {
+        filter = TRY(seccomp::compileCached(*s.linux->seccomp, g.root + "/@seccomp-cache"));
+    }
     auto joins = TRY(ns::openPaths(s.linux->namespaces));
     const spec::Namespace* user = s.findNamespace("user");
     UniqueFd consoleFd;

@@ -13,6 +13,7 @@
 #include "runtime/console.h"
 #include "runtime/init.h"
 #include "runtime/seccomp.h"
+#include "runtime/seccomp_cache.h"
 #include "runtime/container.h"
 #include "runtime/namespaces.h"
 #include "runtime/process_attrs.h"
@@ -163,7 +164,9 @@ Result<int> exec(const Globals& g, ExecOptions o) {
     ExecChild c;
     c.plan.process = &proc;
     std::optional<seccomp::Program> filter;
-    if (s.linux && s.linux->seccomp) filter = TRY(seccomp::compile(*s.linux->seccomp));
+    if (s.linux && s.linux->seccomp) {
+        filter = TRY(seccomp::compileCached(*s.linux->seccomp, g.root + "/@seccomp-cache"));
+    }
     c.plan.seccomp = filter ? &*filter : nullptr;
     c.plan.stateJson = state::ociJson(st, status, false);
     c.plan.preserveFds = o.preserveFds;

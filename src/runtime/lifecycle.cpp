@@ -20,9 +20,18 @@ Result<std::unique_ptr<cgroups::Manager>> cgroupOf(const state::State& st) {
     return cgroups::open(st.cgroupMode, {st.cgroupRoot, st.cgroupPath, false});
 }
 
-// The config copy taken at create (hooks for poststart/poststop).
-Result<spec::Spec> configOf(const Globals& g, const state::State& st) {
-    return spec::loadSpec(state::dir(g.root, st.id));
+// The config copy taken at create, parsed only when it has hooks of `kind` (poststart,
+// poststop): start and delete stay cheap for the common config without them.
+std::optional<spec::Spec> configWithHooks(const Globals& g, const state::State& st,
+                                          const char* kind) {
+    auto text = sys::readFile(state::dir(g.root, st.id) + "/config.json");
+    if (!text || text->find(fmt::format("\"{}\"", kind)) == std::string::npos) return std::nullopt;
+    auto s = spec::parseSpec(*text);
+    if (!s) {
+        log::warn("{}: config copy: {}", st.id, s.error().str());
+        return std::nullopt;
+    }
+    return std::move(*s);
 }
 
 bool waitGone(pid_t pid, uint64_t startTime, int ms) {
@@ -71,7 +80,7 @@ Status start(const Globals& g, const std::string& id) {
     TRY_CTX(sys::writeFd(fd->get(), "0"), "start {}", id);
     fd->reset();
     (void)sys::unlinkat(AT_FDCWD, fifo, 0);
-    auto cfg = configOf(g, st);
+    auto cfg = configWithHooks(g, st, "poststart");
     if (cfg && cfg->hooks && !cfg->hooks->poststart.empty()) {
         hooks::runWarn(cfg->hooks->poststart,
                        state::ociJson(st, state::ContainerStatus::Running, false), "poststart");
@@ -115,7 +124,7 @@ Status remove(const Globals& g, const std::string& id, bool force) {
     // Processes left behind when there is no pid namespace die with the cgroup.
     (void)cg->killAll(SIGKILL);
     TRY_CTX(cg->destroy(), "delete {}: remove cgroup", id);
-    auto cfg = configOf(g, st);
+    auto cfg = configWithHooks(g, st, "poststop");
     if (cfg && cfg->hooks && !cfg->hooks->poststop.empty()) {
         hooks::runWarn(cfg->hooks->poststop,
                        state::ociJson(st, state::ContainerStatus::Stopped, false), "poststop");

@@ -122,6 +122,14 @@ Status checkNamespaceNeeds(const Spec& s) {
     return {};
 }
 
+bool isBindMount(const Mount& m) {
+    if (m.type == "bind") return true;
+    for (const auto& o : m.options) {
+        if (o == "bind" || o == "rbind") return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 Result<Spec> parseSpec(std::string_view json) {
@@ -150,10 +158,20 @@ Result<Spec> parseSpec(std::string_view json) {
 }
 
 Result<Spec> loadSpec(const std::string& bundleDir) {
-    std::string path = "config.json";
-    if (!bundleDir.empty()) path = bundleDir + (bundleDir.back() == '/' ? "" : "/") + path;
-    std::string text = TRY(sys::readFile(path));
-    return parseSpec(text);
+    std::string dir = bundleDir;
+    if (!dir.empty() && dir.back() != '/') dir += '/';
+    std::string text = TRY(sys::readFile(dir + "config.json"));
+    Spec s = TRY(parseSpec(text));
+    // The runtime spec: a relative bind-mount source is relative to the bundle, not to the
+    // runtime's cwd (runc joins it with the bundle path the same way).
+    if (!dir.empty()) {
+        for (auto& m : s.mounts) {
+            if (isBindMount(m) && !m.source.empty() && m.source.front() != '/') {
+                m.source = dir + m.source;
+            }
+        }
+    }
+    return s;
 }
 
 Result<Process> parseProcess(std::string_view json) {

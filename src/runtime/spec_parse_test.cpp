@@ -337,6 +337,20 @@ TEST(SpecParse, LoadSpecReadsTheBundle) {
     auto r = loadSpec(dir + "/");
     ASSERT_TRUE(r.ok()) << r.error().str();
     EXPECT_EQ(r->root->path, "r");
+
+    // Relative bind sources are made relative to the bundle; others are left alone.
+    std::ofstream(dir + "/config.json") << R"({"ociVersion": "1.0.2", "mounts": [
+        {"destination": "/a", "type": "bind", "source": "data"},
+        {"destination": "/b", "type": "none", "source": "sub/dir", "options": ["rbind", "ro"]},
+        {"destination": "/c", "type": "bind", "source": "/abs"},
+        {"destination": "/d", "type": "tmpfs", "source": "tmpfs"}]})";
+    r = loadSpec(dir);
+    ASSERT_TRUE(r.ok()) << r.error().str();
+    ASSERT_EQ(r->mounts.size(), 4u);
+    EXPECT_EQ(r->mounts[0].source, dir + "/data");
+    EXPECT_EQ(r->mounts[1].source, dir + "/sub/dir");
+    EXPECT_EQ(r->mounts[2].source, "/abs");
+    EXPECT_EQ(r->mounts[3].source, "tmpfs");
     fs::remove_all(dir);
 }
 

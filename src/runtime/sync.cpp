@@ -52,7 +52,14 @@ Status send(int sock, Msg type, int64_t value, std::string_view payload, int fd)
 }
 
 Result<Message> recv(int sock) {
-    std::vector<char> buf(sizeof(Header) + kMaxPayload);
+    // Peek at the datagram's real length first: a fixed 1 MiB buffer would touch 1 MiB of pages
+    // per message (the runtime's peak RSS is a target).
+    ssize_t len;
+    do {
+        len = ::recv(sock, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+    } while (len < 0 && errno == EINTR);
+    if (len < 0) return errnoError("sync receive");
+    std::vector<char> buf(std::max<size_t>(static_cast<size_t>(len), sizeof(Header)));
     struct iovec iov = {buf.data(), buf.size()};
     struct msghdr mh = {};
     mh.msg_iov = &iov;

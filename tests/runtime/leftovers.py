@@ -137,7 +137,9 @@ class Leftovers:
         return any(path == p or path.startswith(p + "/") for p in self.paths)
 
     def snapshot(self):
-        states = set(os.listdir(self.root)) if os.path.isdir(self.root) else set()
+        # "@..." entries are the runtime's caches (e.g. @seccomp-cache), never container state.
+        states = ({e for e in os.listdir(self.root) if not e.startswith("@")}
+                  if os.path.isdir(self.root) else set())
         return Snapshot(host_mounts(), cgroup_dirs(self.tokens),
                         owned_processes(self.paths, self.tokens), states)
 

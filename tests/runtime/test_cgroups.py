@@ -193,3 +193,20 @@ def test_cpu_quota_throttles(rt, bundle, cgpath):
     time.sleep(0.5)
     stat = dict(line.split() for line in cgfile("cpu", cgpath, "cpu.stat").splitlines())
     assert int(stat["nr_throttled"]) > 0, stat
+
+
+def test_hybrid_extras(rt, bundle, cgpath):
+    # hugetlb exists only in the cgroup2 tree on this host; blkio has only the bfq files.
+    resources = {"hugepageLimits": [{"pageSize": "2MB", "limit": 4 << 21}],
+                 "memory": {"swappiness": 10},
+                 "blockIO": {"weight": 300},
+                 "devices": [{"allow": False, "access": "rwm"},
+                             {"allow": True, "type": "c", "major": 1, "minor": 3,
+                              "access": "rwm"}]}
+    detached(rt, bundle, cgpath, resources)
+    assert cgfile("unified", cgpath, "hugetlb.2MB.max") == str(4 << 21)
+    assert cgfile("memory", cgpath, "memory.swappiness") == "10"
+    assert cgfile("blkio", cgpath, "blkio.bfq.weight").split()[-1] == "300"
+    rules = cgfile("devices", cgpath, "devices.list").splitlines()
+    assert "c 1:3 rwm" in rules
+    assert "a *:* rwm" not in rules

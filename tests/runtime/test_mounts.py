@@ -69,6 +69,89 @@ def test_bind_mount_writable(rt, bundle, tmp_path):
     assert (host / "file").read_text() == "from-container\n"
 
 
+def test_bind_mount_file_with_flags(rt, bundle, tmp_path):
+    # A single file, bound read-only and noexec: the flags need a remount after the bind.
+    host = tmp_path / "tool"
+    host.write_bytes(b"#!/bin/sh\necho ran\n")
+    host.chmod(0o755)
+    script = ("cat /opt-tool | head -1; /opt-tool 2>&1; echo exec=$?; "
+              "{ echo x >> /opt-tool; } 2>&1; grep ' /opt-tool ' /proc/self/mounts")
+    out, _ = run_sh(rt, bundle, script,
+                    lambda cfg: add_mount(cfg, "/opt-tool", "bind", str(host),
+                                          ["rbind", "ro", "noexec", "nosuid", "nodev"]))
+    lines = out.splitlines()
+    assert lines[0] == "#!/bin/sh"
+    assert "Permission denied" in lines[1] and lines[2] != "exec=0", out
+    assert "Read-only file system" in lines[3]
+    (entry,) = mounts_at(out, "/opt-tool")
+    assert {"ro", "noexec", "nosuid", "nodev"} <= entry[2]
+    assert host.read_bytes() == b"#!/bin/sh\necho ran\n"
+
+
+def test_mount_destination_symlink_stays_in_rootfs(rt, bundle, tmp_path):
+    # rootfs/escape -> /<host dir>: an absolute symlink must resolve inside the rootfs, so the
+    # tmpfs lands on rootfs/<host dir>, never on the host's directory.
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep").write_text("host data\n")
+
+    def edit(cfg):
+        cfg["root"]["readonly"] = False
+        add_mount(cfg, "/escape", "tmpfs", "tmpfs", ["size=1m"])
+
+    b = bundle(["sh", "-c", "echo inside > /escape/file; ls /escape"], edit=edit)
+    os.symlink(str(victim), b / "rootfs" / "escape")
+    res = rt("run", "--bundle", b, "c1")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["file"]
+    assert sorted(os.listdir(victim)) == ["keep"]
+    with open("/proc/self/mounts") as f:
+        assert str(victim) not in f.read()
+
+
+@pytest.fixture
+def host_tree(tmp_path):
+    """tmp_path/tree with a tmpfs submount at tree/sub (unmounted afterwards)."""
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "berthsub", str(tree / "sub")],
+                   check=True)
+    yield tree
+    subprocess.run(["umount", "-l", str(tree / "sub")], check=True)
+
+
+@pytest.mark.parametrize("opt,sub_writable", [("ro", True), ("rro", False)])
+def test_recursive_readonly_bind(rt, bundle, host_tree, opt, sub_writable):
+    # "ro" makes only the top mount read-only (runc's behaviour); "rro" (mount_setattr with
+    # AT_RECURSIVE) reaches the submount too.
+    out, _ = run_sh(rt, bundle, "{ touch /t/top; } 2>&1; { touch /t/sub/x && echo sub-ok; } 2>&1; true",
+                    lambda cfg: add_mount(cfg, "/t", "bind", str(host_tree), ["rbind", opt]))
+    assert "Read-only file system" in out.splitlines()[0]
+    assert ("sub-ok" in out) == sub_writable, out
+
+
+def test_bind_source_relative_to_bundle(rt, bundle):
+    def edit(cfg):
+        add_mount(cfg, "/data", "bind", "data", ["rbind", "ro"])
+
+    b = bundle(["cat", "/data/f"], edit=edit)
+    (b / "data").mkdir()
+    (b / "data" / "f").write_text("relative-ok\n")
+    res = rt("run", "--bundle", b, "c1")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "relative-ok\n"
+
+
+def test_tmpcopyup(rt, bundle):
+    # crun's tmpcopyup: the tmpfs starts with the rootfs directory's content.
+    def edit(cfg):
+        add_mount(cfg, "/etc", "tmpfs", "tmpfs", ["tmpcopyup", "size=1m"])
+
+    out, _ = run_sh(rt, bundle, "head -1 /etc/passwd; echo new > /etc/new && cat /etc/new; "
+                    "grep ' /etc ' /proc/self/mounts | cut -d' ' -f3", edit)
+    assert out.split() == ["root:x:0:0:root:/root:/bin/sh", "new", "tmpfs"]
+
+
 def test_readonly_root_with_writable_tmp(rt, bundle):
     def edit(cfg):
         cfg["root"]["readonly"] = True

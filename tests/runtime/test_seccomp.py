@@ -205,3 +205,24 @@ def test_notify_listener_receives_fd(rt, bundle, tmp_path):
     assert state["pid"] > 0
     assert "Function not implemented" in res.stderr
     assert res.stdout.strip() == "rc=1"
+
+
+def test_unknown_syscall_name_is_ignored(rt, bundle):
+    # Profiles list syscalls newer than the local libseccomp; runc skips those with a warning.
+    res = run_with(rt, bundle,
+                   profile([{"names": ["no_such_syscall_xyz"] + MKDIR, "action": "SCMP_ACT_ERRNO",
+                             "errnoRet": 1}]),
+                   ["mkdir", "/dev/shm/x"])
+    assert res.returncode == 1, res.stderr
+    assert "Operation not permitted" in res.stderr
+
+
+def test_flags_and_log_action(rt, bundle):
+    seccomp = profile([{"names": MKDIR, "action": "SCMP_ACT_LOG"},
+                       {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],
+                      flags=["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"])
+    res = run_with(rt, bundle, seccomp,
+                   ["sh", "-c", "mkdir /dev/shm/x && echo made; rmdir /dev/shm/x; echo rc=$?"])
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["made", "rc=1"]
+
