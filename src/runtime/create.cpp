@@ -21,6 +21,7 @@
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/seccomp_cache.h"
+#include "runtime/supervise.h"
 #include "runtime/sync.h"
 
 namespace berth::runtime {
@@ -85,13 +86,6 @@ std::string ownerName() {
         }
     }
     return std::to_string(uid);
-}
-
-void killAndReap(pid_t pid) {
-    if (pid <= 0) return;
-    ::kill(pid, SIGKILL);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
 }
 
 // Talks to the intermediate process and the init until the init waits for `start`.
@@ -241,8 +235,8 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut) 
     joins.clear();
     pid_t init = 0;
     ScopeGuard killChildren([&] {
-        killAndReap(child);
-        killAndReap(init);  // CLONE_PARENT made the init our child
+        detail::killAndReap(child);
+        detail::killAndReap(init);  // CLONE_PARENT made the init our child
     });
     TRY_CTX(cg->addTask(child), "join cgroup");
     auto st2 = drive(s, st, g.root, pair.parent.get(), child, ctx.newUserNs, ptyOut, &init);

@@ -187,15 +187,9 @@ Result<int> exec(const Globals& g, ExecOptions o) {
     pid_t pid = 0;
     // Both are our children (the process by CLONE_PARENT): kill and reap, no zombie is left in
     // the container's pid namespace.
-    auto killAndReap = [](pid_t p) {
-        if (p <= 0) return;
-        ::kill(p, SIGKILL);
-        while (::waitpid(p, nullptr, 0) < 0 && errno == EINTR) {
-        }
-    };
     ScopeGuard killAll([&] {
-        killAndReap(child);
-        killAndReap(pid);
+        detail::killAndReap(child);
+        detail::killAndReap(pid);
     });
     TRY_CTX(cg->addTask(child), "exec in {}: join cgroup", o.id);
     TRY(sync::send(pair.parent.get(), sync::Msg::Go));

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <gtest/gtest.h>
+
+#include "runtime/testing/in_child.h"
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -19,32 +21,8 @@
 namespace berth {
 namespace {
 
-struct Child {
-    int status = 0;
-    std::string msg;
-    bool ok() const { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
-};
-
-// Process-wide changes happen in a forked child that reports "" (success) or what failed.
-Child inChild(const std::function<std::string()>& fn) {
-    int p[2];
-    if (pipe(p) < 0) return {-1, "pipe failed"};
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(p[0]);
-        std::string m = fn();
-        if (!m.empty()) (void)!write(p[1], m.data(), m.size());
-        _exit(m.empty() ? 0 : 1);
-    }
-    close(p[1]);
-    Child c;
-    char buf[512];
-    ssize_t n;
-    while ((n = read(p[0], buf, sizeof buf)) > 0) c.msg.append(buf, static_cast<size_t>(n));
-    close(p[0]);
-    waitpid(pid, &c.status, 0);
-    return c;
-}
+using test::Child;
+using test::inChild;
 
 std::string statusField(const std::string& name) {
     auto s = sys::readFile("/proc/self/status");

@@ -75,6 +75,13 @@ Status prepareSupervisor() {
     return {};
 }
 
+void killAndReap(pid_t pid) {
+    if (pid <= 0) return;
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
 Result<int> supervise(pid_t pid, int ptyMaster) {
     sigset_t s = forwarded();
     UniqueFd sfd(::signalfd(-1, &s, SFD_CLOEXEC));

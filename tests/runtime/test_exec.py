@@ -3,9 +3,6 @@ command line's env/cwd/user/caps flags or a --process file, detached or on a pty
 
 import json
 import os
-import time
-
-import pytest
 
 from conftest import needs_root, pid_alive, state_of, wait_status
 from test_tty import ConsoleServer
@@ -74,11 +71,6 @@ def test_exec_inherits_config_env(rt, bundle):
     assert out == "yes 1\n"
 
 
-@pytest.mark.xfail(strict=True, reason="runtime CLI bug: -e/--env, -g/--additional-gids and "
-                   "-c/--cap are CLI11 vector options that swallow every following argument "
-                   "(\"-e A=1 c1 sh\" takes c1 and sh as env values); src/cmd/berth-runtime/"
-                   "exec.cpp needs ->allow_extra_args(false) on them, as runc takes one value "
-                   "per flag")
 def test_exec_repeatable_option_before_id(rt, bundle):
     running(rt, bundle)
     out = exec_ok(rt, "-e", "A=1", "c1", "sh", "-c", "echo $A")
@@ -231,10 +223,6 @@ def pids_in_ns_of(pid):
     return sorted(found)
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: a failed exec leaves its in-container child "
-                   "as a zombie reparented to host pid 1 (exec.cpp: the error path kills `pid` but "
-                   "never waitpid()s it); until pid 1 reaps it the container's init cannot finish "
-                   "dying, so `delete --force` stalls ~1.5 s on this machine")
 def test_failed_exec_leaves_no_process(rt, bundle):
     init = running(rt, bundle)
     res = rt("exec", "c1", "/bin/no-such")

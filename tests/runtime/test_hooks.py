@@ -6,7 +6,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
 
 from conftest import needs_root, state_of, wait_status
 
@@ -100,9 +99,6 @@ def test_hooks_lifecycle_order_and_state(rt, bundle, tmp_path):
         assert (d / f"{kind}.env").read_text() == f"var-{kind}|{kind}-argv0|{kind}-arg1\n", kind
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: startContainer gets the state JSON of the "
-                   "create step (status \"creating\"); init.cpp reuses plan.stateJson instead of "
-                   "a created-status state")
 def test_start_container_state_is_created(rt, bundle, tmp_path):
     d = outdir_for(tmp_path)
     b = hooked_bundle(bundle, d, ["true"],
@@ -179,9 +175,6 @@ def test_failing_prestart_leaves_nothing(rt, bundle, tmp_path, rroot):
     assert "createRuntime" not in order(d)
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: hooks::run stops at the first failing hook; "
-                   "for poststop (and poststart) the runtime spec says warn and run the remaining "
-                   "hooks (lifecycle.cpp remove()/start())")
 def test_failing_poststop_does_not_block_delete(rt, bundle, tmp_path, rroot):
     d = outdir_for(tmp_path)
     fail = {"path": "/bin/sh", "args": ["sh", "-c", "exit 1"]}

@@ -137,9 +137,6 @@ def open_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: the init opens <root>/<id>/exec.fifo by path "
-                   "as the container's root (host uid 100000): the 0700 state root and the 0600 "
-                   "root-owned fifo give EACCES (create.cpp/init.cpp)")
 def test_user_namespace_mappings(rt, bundle, open_dir):
     def edit(cfg):
         add_ns(cfg, "user")

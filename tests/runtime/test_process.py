@@ -64,8 +64,6 @@ def test_cwd(rt, bundle, cwd):
     assert run_sh(rt, bundle, "pwd", lambda cfg: cfg["process"].update(cwd=cwd)) == cwd + "\n"
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: a missing process.cwd is not created "
-                   "(runc and crun mkdir it); process_exec.cpp prepare() only chdir()s")
 def test_cwd_created_when_missing(rt, bundle):
     def edit(cfg):
         cfg["root"]["readonly"] = False
@@ -202,11 +200,6 @@ def test_oom_score_adj(rt, bundle):
     assert out.strip() == "500"
 
 
-PERSONALITY_BUG = ("runtime bug: attrs::applyPersonality is never called; procexec::prepare "
-                   "(process_exec.cpp) must apply linux.personality before exec")
-
-
-@pytest.mark.xfail(strict=True, reason=PERSONALITY_BUG)
 def test_personality_linux32(rt, bundle):
     out = run_sh(rt, bundle, "uname -m",
                  lambda cfg: cfg["linux"].update(personality={"domain": "LINUX32"}))
@@ -230,8 +223,6 @@ def proc_stat_fields(line):
     return line.rsplit(")", 1)[1].split()
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: process.scheduler is validated but never "
-                   "applied (attrs::applyScheduler has no caller in process_exec.cpp)")
 def test_scheduler_batch_with_nice(rt, bundle):
     out = run_sh(rt, bundle, "cat /proc/self/stat",
                  lambda cfg: cfg["process"].update(scheduler={"policy": "SCHED_BATCH",
@@ -240,8 +231,6 @@ def test_scheduler_batch_with_nice(rt, bundle):
     assert (f[19 - 3], f[41 - 3]) == ("7", "3")  # nice, policy (SCHED_BATCH = 3)
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: process.ioPriority is validated but never "
-                   "applied (attrs::applyIoPriority has no caller in process_exec.cpp)")
 def test_io_priority(rt, bundle):
     out = run_sh(rt, bundle, "ionice -p $$",
                  lambda cfg: cfg["process"].update(ioPriority={"class": "IOPRIO_CLASS_BE",
@@ -249,8 +238,6 @@ def test_io_priority(rt, bundle):
     assert out.strip() == "best-effort: prio 6"
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: process.execCPUAffinity is validated but "
-                   "never applied (attrs::applyCpuAffinity has no caller)")
 def test_exec_cpu_affinity(rt, bundle):
     out = run_sh(rt, bundle, "grep Cpus_allowed_list /proc/self/status",
                  lambda cfg: cfg["process"].update(execCPUAffinity={"initial": "0-1",
