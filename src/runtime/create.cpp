@@ -149,11 +149,25 @@ Status drive(const spec::Spec& s, state::State& st, const std::string& root, int
 
 }  // namespace
 
-Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut) {
+// Socket activation, as runc does: fds 3..3+N-1 handed to us with LISTEN_FDS=N are passed on,
+// and the container is told with LISTEN_FDS=N and LISTEN_PID=1.
+void passListenFds(spec::Process& p, CreateOptions& o) {
+    const char* env = ::getenv("LISTEN_FDS");
+    if (!env) return;
+    int n = atoi(env);
+    if (n <= 0) return;
+    o.preserveFds = std::max(o.preserveFds, n);
+    p.env.push_back(fmt::format("LISTEN_FDS={}", n));
+    p.env.push_back("LISTEN_PID=1");
+}
+
+Result<pid_t> createImpl(const Globals& g, const CreateOptions& opts, int* ptyOut) {
+    CreateOptions o = opts;
     TRY(state::validateId(o.id));
     std::string bundle = TRY(realPath(o.bundle, "bundle"));
     spec::Spec s = TRY(spec::loadSpec(bundle));
     TRY(validate(s));
+    passListenFds(*s.process, o);
     std::string rootPath = s.root->path.starts_with('/') ? s.root->path : bundle + "/" + s.root->path;
     std::string rootfs = TRY(realPath(rootPath, "rootfs"));
     if (!sys::isDir(rootfs)) return makeError(ENOTDIR, "rootfs {}", rootfs);

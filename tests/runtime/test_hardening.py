@@ -165,6 +165,33 @@ def test_container_fds_are_only_stdio(rt, bundle, leftovers):
     assert res.returncode == 0 and fd_names(res.stdout) == [0, 1, 2], res.stdout + res.stderr
 
 
+def test_listen_fds_and_preserve_fds_pass_exactly_those(runtime, rroot, bundle, leftovers):
+    # Socket activation (LISTEN_FDS=N) and --preserve-fds N hand fds 3..3+N-1 to the container,
+    # and nothing past them: an extra open fd of the caller (5 here) must not leak.
+    b = bundle(["sh", "-c", "ls /proc/$$/fd; echo LISTEN=$LISTEN_FDS:$LISTEN_PID; true"])
+    r, w = os.pipe()
+    extra = os.open("/dev/null", os.O_RDONLY)
+    try:
+        fds = {3: r, 4: w, 5: extra}
+        def dup_fds():
+            for target, fd in fds.items():
+                os.dup2(fd, target)
+        for env, flags, want, listen in (
+                ({"LISTEN_FDS": "1"}, [], [0, 1, 2, 3], "LISTEN=1:1"),
+                ({}, ["--preserve-fds", "2"], [0, 1, 2, 3, 4], "LISTEN=:"),
+                ({}, [], [0, 1, 2], "LISTEN=:")):
+            res = subprocess.run([runtime, "--root", rroot, "run", *flags, "--bundle", b,
+                                  leftovers.cid()], env=dict(os.environ, **env),
+                                 preexec_fn=dup_fds, pass_fds=(3, 4, 5), capture_output=True,
+                                 text=True, timeout=60)
+            assert res.returncode == 0, res.stderr
+            assert fd_names(res.stdout.split("LISTEN=")[0]) == want, (env, flags, res.stdout)
+            assert listen in res.stdout, res.stdout
+    finally:
+        for fd in (r, w, extra):
+            os.close(fd)
+
+
 # CVE-2021-30465: a mount destination through a symlink the image controls, absolute or
 # climbing with "..", must be resolved inside the rootfs.
 @pytest.mark.parametrize("target", ["/", "../../../../../../../..", "/tmp/../../.."])

@@ -74,14 +74,18 @@ def test_hooks_lifecycle_order_and_state(rt, bundle, tmp_path):
     res = rt("start", "c1")
     assert res.returncode == 0, f"start: {res.stderr}"
     assert wait_for(lambda: len(order(d)) >= 5)
-    assert order(d) == ALL_KINDS[:5]
+    # startContainer (in the init, after the exec fifo) and poststart (in `start`, after it
+    # wrote the fifo) race in runc, crun and berth alike, so their relative order is not fixed.
+    started = order(d)
+    assert started[:3] == ALL_KINDS[:3]
+    assert sorted(started[3:]) == ["poststart", "startContainer"], started
 
     assert rt("kill", "c1", "KILL").returncode == 0
     assert wait_status(rt, "c1", "stopped")["status"] == "stopped"
-    assert order(d) == ALL_KINDS[:5]  # poststop waits for delete
+    assert order(d) == started  # poststop waits for delete
     res = rt("delete", "c1")
     assert res.returncode == 0, f"delete: {res.stderr}"
-    assert order(d) == ALL_KINDS
+    assert order(d) == started + ["poststop"]
 
     expected_status = {"prestart": {"creating", "created"}, "createRuntime": {"creating",
                                                                              "created"},
