@@ -204,6 +204,13 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& opts, int* ptyOu
     st.cgroupPath = TRY(cgroups::resolvePath(s.linux->cgroupsPath, o.id));
     auto cg = TRY(cgroups::open(st.cgroupMode, {g.cgroupRoot, st.cgroupPath, g.systemdCgroup}));
     TRY_CTX(cg->create(), "create cgroup");
+    // Another container (of any --root) with the same cgroup path must not be joined, nor
+    // killed by our rollback: checked before the rollback guard exists.
+    if (auto busy = cg->pids(); busy && !busy->empty()) {
+        return makeError(EBUSY, "cgroup {} is already in use by {} process(es): another container "
+                                "with the same cgroupsPath?",
+                         st.cgroupPath, busy->size());
+    }
     ScopeGuard dropCgroup([&] {
         (void)cg->killAll(SIGKILL);
         (void)cg->destroy();
