@@ -18,6 +18,7 @@
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/process_attrs.h"
+#include "runtime/process_exec.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/seccomp_cache.h"
@@ -91,7 +92,8 @@ std::string ownerName() {
 // Talks to the intermediate process and the init until the init waits for `start`.
 // Messages from the two may interleave, so the init pid and HooksReady come in either order.
 Status drive(const spec::Spec& s, state::State& st, const std::string& root, int sock,
-             pid_t child, bool newUserNs, int* ptyOut, pid_t* initOut) {
+             pid_t child, bool newUserNs, int* ptyOut, pid_t* initOut,
+             const seccomp::Program* seccompProgram) {
     TRY(sync::send(sock, sync::Msg::Go));
     if (newUserNs) {
         TRY(sync::expect(sock, sync::Msg::UsernsReady));
@@ -135,6 +137,12 @@ Status drive(const spec::Spec& s, state::State& st, const std::string& root, int
         auto m = TRY(sync::recv(sock));
         if (m.type == sync::Msg::Pty && ptyOut) {
             *ptyOut = m.fd.release();
+            continue;
+        }
+        if (m.type == sync::Msg::SeccompFd && seccompProgram) {
+            TRY(procexec::forwardListener(*seccompProgram, m.fd.get(),
+                                          state::ociJson(st, state::ContainerStatus::Created, false),
+                                          st.pid));
             continue;
         }
         if (m.type == sync::Msg::Error) {
@@ -260,7 +268,8 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& opts, int* ptyOu
         detail::killAndReap(init);  // CLONE_PARENT made the init our child
     });
     TRY_CTX(cg->addTask(child), "join cgroup");
-    auto st2 = drive(s, st, g.root, pair.parent.get(), child, ctx.newUserNs, ptyOut, &init);
+    auto st2 = drive(s, st, g.root, pair.parent.get(), child, ctx.newUserNs, ptyOut, &init,
+                     ctx.seccomp);
     if (!st2) {
         // A failed hook stops the container and deletes it (the spec's step 12); poststop runs.
         if (init > 0 && s.hooks) {

@@ -170,6 +170,7 @@ Result<int> exec(const Globals& g, ExecOptions o) {
     c.plan.seccomp = filter ? &*filter : nullptr;
     c.plan.stateJson = state::ociJson(st, status, false);
     c.plan.preserveFds = o.preserveFds;
+    c.plan.syncFd = pair.child.get();
     c.joins = &joins;
     c.rootFd = rootFd.get();
     c.syncFd = pair.child.get();
@@ -204,6 +205,8 @@ Result<int> exec(const Globals& g, ExecOptions o) {
             pid = static_cast<pid_t>(m->value);
         } else if (m->type == sync::Msg::Pty) {
             pty = std::move(m->fd);
+        } else if (m->type == sync::Msg::SeccompFd && c.plan.seccomp) {
+            TRY(procexec::forwardListener(*c.plan.seccomp, m->fd.get(), c.plan.stateJson, pid));
         } else if (m->type == sync::Msg::Error) {
             Error e{static_cast<int>(m->value), m->payload};
             e.quiet = true;

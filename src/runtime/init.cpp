@@ -90,6 +90,7 @@ Result<std::string> initSetup(InitContext& ctx, procexec::Plan& plan, UniqueFd& 
     procexec::Plan plan;
     plan.process = &*ctx.spec->process;
     plan.seccomp = ctx.seccomp;
+    plan.syncFd = ctx.syncFd;
     if (ctx.spec->linux->personality) plan.personality = &*ctx.spec->linux->personality;
     plan.preserveFds = ctx.opts->preserveFds;
     UniqueFd fifo;

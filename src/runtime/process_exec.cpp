@@ -13,6 +13,7 @@
 #include "runtime/capabilities.h"
 #include "runtime/process_attrs.h"
 #include "runtime/seccomp.h"
+#include "runtime/sync.h"
 
 namespace berth::procexec {
 
@@ -35,11 +36,16 @@ bool isExecutableFile(const std::string& p) {
 Status loadSeccomp(const Plan& plan) {
     auto listener = TRY(seccomp::install(*plan.seccomp));
     if (listener.valid()) {
-        std::string msg = TRY(seccomp::processStateJson(plan.stateJson, ::getpid(),
-                                                        plan.seccomp->listenerMetadata));
-        TRY(seccomp::sendListener(plan.seccomp->listenerPath, listener.get(), msg));
+        TRY_CTX(sync::send(plan.syncFd, sync::Msg::SeccompFd, 0, {}, listener.get()),
+                "hand the seccomp listener to the runtime");
     }
     return {};
+}
+
+// NOTIFY filters go in before "created" (the runtime must still be there to forward the
+// listener); others as late as possible when no_new_privs allows it.
+bool loadsEarly(const Plan& plan) {
+    return plan.seccomp && (plan.seccomp->notify || !plan.process->noNewPrivileges);
 }
 
 }  // namespace
@@ -89,6 +95,7 @@ Result<std::string> prepare(const Plan& plan) {
         TRY_CTX(attrs::applyCpuAffinity(p.execCPUAffinityInitial),
                 "process.execCPUAffinity.initial");
     }
+    // Without no_new_privs installing a filter needs CAP_SYS_ADMIN: before capabilities drop.
     if (plan.seccomp && !p.noNewPrivileges) TRY(loadSeccomp(plan));
     if (p.capabilities) {
         TRY_CTX(caps::applyBounding(*p.capabilities), "capabilities");
@@ -97,6 +104,7 @@ Result<std::string> prepare(const Plan& plan) {
     TRY_CTX(attrs::applyUser(p.user), "process.user");
     if (p.capabilities) TRY_CTX(caps::applyFinal(*p.capabilities), "capabilities");
     if (p.noNewPrivileges) TRY(attrs::applyNoNewPrivileges());
+    if (plan.seccomp && p.noNewPrivileges && plan.seccomp->notify) TRY(loadSeccomp(plan));
 
     std::string cwd = p.cwd.empty() ? "/" : p.cwd;
     if (::chdir(cwd.c_str()) < 0) return errnoError("chdir to process.cwd {}", cwd);
@@ -111,7 +119,7 @@ Result<std::string> prepare(const Plan& plan) {
 
 Error execNow(const Plan& plan, const std::string& path) {
     const spec::Process& p = *plan.process;
-    if (plan.seccomp && p.noNewPrivileges) {
+    if (plan.seccomp && !loadsEarly(plan)) {
         auto st = loadSeccomp(plan);
         if (!st) return std::move(st).error();
     }
@@ -128,6 +136,12 @@ Error execNow(const Plan& plan, const std::string& path) {
     envp.push_back(nullptr);
     ::execve(path.c_str(), argv.data(), envp.data());
     return errnoError("exec {}", path);
+}
+
+Status forwardListener(const seccomp::Program& p, int listenerFd, const std::string& stateJson,
+                       pid_t pid) {
+    std::string msg = TRY(seccomp::processStateJson(stateJson, pid, p.listenerMetadata));
+    return seccomp::sendListener(p.listenerPath, listenerFd, msg);
 }
 
 }  // namespace berth::procexec

@@ -17,7 +17,15 @@ struct Plan {
     const spec::Personality* personality = nullptr;  // linux.personality (init only)
     std::string stateJson;                   // sent with a seccomp notify listener
     int preserveFds = 0;
+    // A filter with SCMP_ACT_NOTIFY is installed in prepare() and its listener fd sent over
+    // this socket: the runtime, in the host's mount namespace, passes it to listenerPath.
+    int syncFd = -1;
 };
+
+// The runtime's side of the above: sends the listener to the agent at listenerPath with the
+// container process state (runtime-spec "ContainerProcessState").
+Status forwardListener(const seccomp::Program& p, int listenerFd, const std::string& stateJson,
+                       pid_t pid);
 
 // Before waiting for `start`: rlimits, bounding set, uid/gids, final capabilities,
 // no_new_privs; a seccomp filter is loaded here when no_new_privs is off (it needs

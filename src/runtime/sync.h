@@ -18,6 +18,7 @@ enum class Msg : uint32_t {
     Created,         // init -> parent: waiting for `start`
     Error,           // either way: payload = message, value = errno
     Pty,             // init -> parent: fd = pty master (foreground `run` with a terminal)
+    SeccompFd,       // container process -> parent: fd = seccomp notify listener
 };
 
 struct Message {

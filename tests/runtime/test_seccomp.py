@@ -184,10 +184,6 @@ class ListenerServer:
         self.sock.close()
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: the container process connects to "
-                   "listenerPath itself, after pivot_root (process_exec.cpp loadSeccomp), so a "
-                   "host path gives ENOENT; runc hands the listener fd to the runtime, which "
-                   "connects from the host's mount namespace")
 def test_notify_listener_receives_fd(rt, bundle, tmp_path):
     server = ListenerServer(str(tmp_path / "listener.sock"))
     try:
