@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import cleanup_root, needs_root, state_of
+from unique_cgroups import bundle  # noqa: F401 - shadows conftest's
 
 pytestmark = needs_root
 

@@ -5,6 +5,7 @@ import json
 import os
 
 from conftest import needs_root, pid_alive, state_of, wait_status
+from unique_cgroups import bundle  # noqa: F401 - shadows conftest's
 from test_tty import ConsoleServer
 
 pytestmark = needs_root

@@ -8,6 +8,7 @@ import tempfile
 import pytest
 
 from conftest import needs_root, state_of
+from unique_cgroups import bundle  # noqa: F401 - shadows conftest's
 
 pytestmark = needs_root
 

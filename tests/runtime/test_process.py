@@ -4,6 +4,7 @@ rlimits, the five capability sets, no_new_privs, oom_score_adj and personality."
 import pytest
 
 from conftest import needs_root
+from unique_cgroups import bundle  # noqa: F401 - shadows conftest's
 
 pytestmark = needs_root
 

@@ -10,6 +10,7 @@ import threading
 import time
 
 from conftest import needs_root
+from unique_cgroups import bundle  # noqa: F401 - shadows conftest's
 
 pytestmark = needs_root
 
