@@ -45,6 +45,11 @@ Status validate(const spec::Spec& s) {
         if (n.type == "mount") mountNs = true;
     }
     if (!mountNs) return invalid("linux.namespaces: a mount namespace is required");
+    // As runc: AppArmor/SELinux settings are skipped when the host has no such LSM (this
+    // runtime supports neither yet), but Intel RDT cannot be silently dropped.
+    if (s.linux->intelRdt) {
+        return invalid("linux.intelRdt is set, but Intel RDT is not supported by this runtime");
+    }
     TRY(attrs::validate(*s.process, &*s.linux));
     if (s.process->capabilities) TRY(caps::validate(*s.process->capabilities));
     TRY(rootfs::validateSysctls(s));

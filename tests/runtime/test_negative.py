@@ -74,6 +74,9 @@ BAD_CONFIGS = {
     "args0-not-in-path": (
         lambda b: edit_config(b, lambda c: set_path(c, ["process", "args"], ["no-such-cmd"])),
         ["no-such-cmd", "executable file not found"]),
+    "intel-rdt": (
+        lambda b: edit_config(b, lambda c: set_path(c, ["linux", "intelRdt"], {"closID": "x"})),
+        ["intelRdt", "not supported"]),
     "oci-version-2": (
         lambda b: edit_config(b, lambda c: set_path(c, ["ociVersion"], "2.0.0")),
         ["ociVersion", "2.0.0"]),
