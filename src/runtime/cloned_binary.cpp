@@ -39,7 +39,13 @@ Status ensureCloned(char** argv, char** envp) {
         }
         if (n == 0) break;
     }
-    if (::fcntl(mem.get(), F_ADD_SEALS, kSeals) < 0) return errnoError("seal memfd");
+    // F_SEAL_WRITE waits for transient page pins and gives EBUSY if they outlast it (seen once
+    // in ~600 runs under load): retry briefly.
+    for (int i = 0;; i++) {
+        if (::fcntl(mem.get(), F_ADD_SEALS, kSeals) == 0) break;
+        if (errno != EBUSY || i == 20) return errnoError("seal memfd");
+        ::usleep(1000);
+    }
     ::fexecve(mem.get(), argv, envp);
     return errnoError("re-exec runtime from sealed memfd");
 }

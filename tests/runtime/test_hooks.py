@@ -6,7 +6,6 @@ import os
 import time
 from pathlib import Path
 
-
 from conftest import needs_root, state_of, wait_status
 from unique_cgroups import bundle  # noqa: F401 - shadows conftest's
 

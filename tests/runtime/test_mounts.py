@@ -125,7 +125,8 @@ def host_tree(tmp_path):
 def test_recursive_readonly_bind(rt, bundle, host_tree, opt, sub_writable):
     # "ro" makes only the top mount read-only (runc's behaviour); "rro" (mount_setattr with
     # AT_RECURSIVE) reaches the submount too.
-    out, _ = run_sh(rt, bundle, "{ touch /t/top; } 2>&1; { touch /t/sub/x && echo sub-ok; } 2>&1; true",
+    script = "{ touch /t/top; } 2>&1; { touch /t/sub/x && echo sub-ok; } 2>&1; true"
+    out, _ = run_sh(rt, bundle, script,
                     lambda cfg: add_mount(cfg, "/t", "bind", str(host_tree), ["rbind", opt]))
     assert "Read-only file system" in out.splitlines()[0]
     assert ("sub-ok" in out) == sub_writable, out
