@@ -200,6 +200,9 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& opts, int* ptyOu
     // `start` writes. Opened here because the container's root (a mapped uid in a user
     // namespace) may not reach the state directory.
     auto fifoFd = TRY(sys::open(fifo, O_RDWR));
+    int ep[2];
+    if (::pipe2(ep, O_CLOEXEC) < 0) return errnoError("pipe");
+    UniqueFd execPipeR(ep[0]), execPipeW(ep[1]);
 
     state::State st;
     st.ociVersion = s.ociVersion;
@@ -249,6 +252,8 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& opts, int* ptyOu
     ctx.opts = &o;
     ctx.rootfs = rootfs;
     ctx.fifoFd = fifoFd.get();
+    ctx.execPipeRead = execPipeR.get();
+    st.execPipeFd = execPipeW.get();  // the same number in the forked init
     ctx.syncFd = pair.child.get();
     ctx.consoleFd = consoleFd.get();
     ctx.ttyToParent = ptyOut != nullptr;
@@ -266,6 +271,8 @@ Result<pid_t> createImpl(const Globals& g, const CreateOptions& opts, int* ptyOu
     pair.child.reset();
     consoleFd.reset();
     fifoFd.reset();
+    execPipeR.reset();
+    execPipeW.reset();
     joins.clear();
     pid_t init = 0;
     ScopeGuard killChildren([&] {

@@ -87,6 +87,7 @@ Result<std::string> initSetup(InitContext& ctx, procexec::Plan& plan, UniqueFd& 
 }
 
 [[noreturn]] void initMain(InitContext& ctx) {
+    ::close(ctx.execPipeRead);
     procexec::Plan plan;
     plan.process = &*ctx.spec->process;
     plan.seccomp = ctx.seccomp;

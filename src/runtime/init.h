@@ -17,6 +17,7 @@ struct InitContext {
     const CreateOptions* opts = nullptr;
     std::string rootfs;    // absolute
     int fifoFd = -1;       // <state>/exec.fifo opened O_RDWR by the runtime
+    int execPipeRead = -1; // read end of the exec pipe: the init closes it (it keeps the write end)
     int syncFd = -1;       // the child's end
     int consoleFd = -1;    // connected --console-socket, or -1
     bool ttyToParent = false;  // foreground run: send the pty master back over syncFd

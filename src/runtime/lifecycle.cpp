@@ -77,11 +77,24 @@ Status start(const Globals& g, const std::string& id) {
         if (fd.error().code == ENXIO) return makeError(ESRCH, "cannot start container \"{}\": init has exited", id);
         return std::move(fd).error().wrap("start " + id);
     }
+    auto cfg = configWithHooks(g, st, "poststart");
+    bool post = cfg && cfg->hooks && !cfg->hooks->poststart.empty();
+    // With poststart hooks, wait until the user process is exec'd (the init's close-on-exec
+    // write end closes): the spec runs them after that, not merely after the release.
+    UniqueFd execDone;
+    if (post && st.execPipeFd >= 0) {
+        auto r = sys::open(fmt::format("/proc/{}/fd/{}", st.pid, st.execPipeFd), O_RDONLY);
+        if (r) execDone = std::move(*r);
+    }
     TRY_CTX(sys::writeFd(fd->get(), "0"), "start {}", id);
     fd->reset();
     (void)sys::unlinkat(AT_FDCWD, fifo, 0);
-    auto cfg = configWithHooks(g, st, "poststart");
-    if (cfg && cfg->hooks && !cfg->hooks->poststart.empty()) {
+    if (execDone) {
+        char b;
+        while (::read(execDone.get(), &b, 1) < 0 && errno == EINTR) {
+        }
+    }
+    if (post) {
         hooks::runWarn(cfg->hooks->poststart,
                        state::ociJson(st, state::ContainerStatus::Running, false), "poststart");
     }

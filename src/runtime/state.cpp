@@ -77,6 +77,7 @@ Result<State> load(const std::string& root, const std::string& id) {
     s.cgroupRoot = j.value("cgroupRoot", "/sys/fs/cgroup");
     s.cgroupPath = j.value("cgroupPath", "");
     s.systemdCgroup = j.value("systemdCgroup", false);
+    s.execPipeFd = j.value("execPipeFd", -1);
     if (j.contains("namespaces")) s.namespaces = j["namespaces"].get<std::vector<std::string>>();
     return s;
 }
@@ -97,6 +98,7 @@ Status save(const std::string& root, const State& s) {
               {"cgroupRoot", s.cgroupRoot},
               {"cgroupPath", s.cgroupPath},
               {"systemdCgroup", s.systemdCgroup},
+              {"execPipeFd", s.execPipeFd},
               {"namespaces", s.namespaces}};
     return sys::writeFileAtomic(dir(root, s.id) + "/state.json", j.dump(), 0600);
 }

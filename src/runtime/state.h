@@ -34,6 +34,9 @@ struct State {
     std::string cgroupRoot = "/sys/fs/cgroup";
     std::string cgroupPath;  // relative to each hierarchy
     bool systemdCgroup = false;
+    // The init's close-on-exec write end of a pipe: `start` opens /proc/<pid>/fd/<N> and reads
+    // EOF once the user process was exec'd (poststart hooks must run after that). -1: none.
+    int execPipeFd = -1;
     std::vector<std::string> namespaces;  // every namespace type the container has
 };
 
