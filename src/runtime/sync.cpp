@@ -29,7 +29,8 @@ Status send(int sock, Msg type, int64_t value, std::string_view payload, int fd)
     std::string buf(sizeof(Header) + payload.size(), '\0');
     Header h{type, static_cast<uint32_t>(payload.size()), value};
     std::memcpy(buf.data(), &h, sizeof h);
-    std::memcpy(buf.data() + sizeof h, payload.data(), payload.size());
+    // An empty string_view may carry a null data(): memcpy must not see it.
+    if (!payload.empty()) std::memcpy(buf.data() + sizeof h, payload.data(), payload.size());
     struct iovec iov = {buf.data(), buf.size()};
     struct msghdr mh = {};
     mh.msg_iov = &iov;
