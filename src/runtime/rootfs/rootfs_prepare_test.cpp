@@ -15,7 +15,9 @@
 namespace berth::rootfs {
 namespace {
 
+using testing::createErrno;
 using testing::devTmpfs;
+using testing::fsType;
 using testing::inChild;
 using testing::mountOf;
 using testing::TempRootfs;
@@ -39,20 +41,6 @@ const MountInfo* findMount(const std::vector<MountInfo>& ms, const std::string& 
 
 bool hasOpt(const std::string& opts, const std::string& o) {
     return ("," + opts + ",").find("," + o + ",") != std::string::npos;
-}
-
-long fsType(const std::string& p) {
-    struct statfs sf;
-    return ::statfs(p.c_str(), &sf) == 0 ? static_cast<long>(sf.f_type) : -1;
-}
-
-int createErrno(const std::string& p) {
-    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-        ::close(fd);
-        return 0;
-    }
-    return errno;
 }
 
 TEST_F(Prepare, TmpfsOptionsLandAsFlags) {

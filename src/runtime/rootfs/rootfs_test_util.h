@@ -3,6 +3,10 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -40,6 +44,22 @@ class TempRootfs {
   private:
     std::string dir_, rootfs_;
 };
+
+// Filesystem magic of the filesystem at p, or -1.
+inline long fsType(const std::string& p) {
+    struct statfs sf;
+    return ::statfs(p.c_str(), &sf) == 0 ? static_cast<long>(sf.f_type) : -1;
+}
+
+// 0 when creating the file p works, else the errno (EROFS for a read-only mount).
+inline int createErrno(const std::string& p) {
+    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        ::close(fd);
+        return 0;
+    }
+    return errno;
+}
 
 // Runs `fn` in a child that first unshares its mount namespace and makes / rprivate. `fn`
 // returns "" on success or a failure description, which the parent gets back.
