@@ -196,7 +196,29 @@ def test_cpu_quota_throttles(rt, bundle, cgpath):
     assert int(stat["nr_throttled"]) > 0, stat
 
 
-def test_hybrid_extras(rt, bundle, cgpath):
+@pytest.fixture
+def unified_restored():
+    """A hugetlb limit makes the runtime enable hugetlb in the unified tree, a host-wide change
+    (crun refuses to run on a host whose cgroup2 root delegates controllers). Undo what the test
+    enabled once its containers are gone: requested first, so torn down last."""
+    root = Path("/sys/fs/cgroup/unified")
+
+    def enabled(d):
+        f = d / "cgroup.subtree_control"
+        return set(f.read_text().split()) if f.exists() else set()
+
+    before = enabled(root)
+    yield
+    for f in sorted(root.rglob("cgroup.subtree_control"), key=lambda p: -len(p.parts)):
+        for c in enabled(f.parent) - before:
+            try:
+                f.write_text(f"-{c}")
+            except OSError:
+                pass
+    assert enabled(root) == before
+
+
+def test_hybrid_extras(unified_restored, rt, bundle, cgpath):
     # hugetlb exists only in the cgroup2 tree on this host; blkio has only the bfq files.
     resources = {"hugepageLimits": [{"pageSize": "2MB", "limit": 4 << 21}],
                  "memory": {"swappiness": 10},

@@ -1,5 +1,8 @@
 // The real cgroup tree of this host (root only): create, limit, join, freeze, kill, destroy.
 #include <gtest/gtest.h>
+#include <sstream>
+#include <set>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +112,48 @@ TEST_F(RealCgroup, Lifecycle) {
     for (const auto& [k, p] : paths) EXPECT_FALSE(sys::exists(p)) << p;
     EXPECT_TRUE(mgr->destroy()) << "a second destroy finds nothing: fine";
 }
+
+// Tests here enable controllers in the unified tree (hugetlb limits, the v2 path), a host-wide
+// change: crun refuses a host whose cgroup2 root delegates controllers. Restore the tree at exit.
+class RestoreUnifiedTree : public ::testing::Environment {
+public:
+    void SetUp() override { before_ = enabled(kUnified); }
+    void TearDown() override {
+        std::vector<std::string> dirs;
+        collect(kUnified, dirs);
+        // Deepest first: a parent cannot drop a controller a child still delegates.
+        std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) {
+            return a.size() > b.size();
+        });
+        for (const auto& d : dirs) {
+            for (const auto& c : enabled(d)) {
+                if (!before_.count(c)) (void)sys::writeFile(d + "/cgroup.subtree_control", "-" + c);
+            }
+        }
+    }
+
+private:
+    static constexpr const char* kUnified = "/sys/fs/cgroup/unified";
+    static std::set<std::string> enabled(const std::string& d) {
+        std::set<std::string> out;
+        std::istringstream in(sys::readFile(d + "/cgroup.subtree_control").valueOr(""));
+        for (std::string w; in >> w;) out.insert(w);
+        return out;
+    }
+    static void collect(const std::string& d, std::vector<std::string>& out) {
+        out.push_back(d);
+        if (DIR* dir = opendir(d.c_str())) {
+            while (struct dirent* e = readdir(dir)) {
+                std::string n = e->d_name;
+                if (e->d_type == DT_DIR && n != "." && n != "..") collect(d + "/" + n, out);
+            }
+            closedir(dir);
+        }
+    }
+    std::set<std::string> before_;
+};
+const auto* const kRestoreUnified =
+    ::testing::AddGlobalTestEnvironment(new RestoreUnifiedTree);
 
 TEST_F(RealCgroup, KernelErrorNamesTheFile) {
     if (mode == Mode::V2) GTEST_SKIP() << "v1 file names";
