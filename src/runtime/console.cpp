@@ -1,28 +1,17 @@
 #include "runtime/console.h"
 
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include <cstring>
 
 #include "common/sys.h"
+#include "common/unix_socket.h"
 
 namespace berth::console {
 
 Result<UniqueFd> connectSocket(const std::string& path) {
-    struct sockaddr_un sa = {};
-    sa.sun_family = AF_UNIX;
-    if (path.size() >= sizeof sa.sun_path) return invalid("console socket path too long: {}", path);
-    std::memcpy(sa.sun_path, path.c_str(), path.size());
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) return errnoError("socket");
-    if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) < 0) {
-        return errnoError("connect to console socket {}", path);
-    }
-    return fd;
+    return TRY_CTX(sys::connectUnix(path), "console socket");
 }
 
 Result<UniqueFd> setupPty(const std::optional<spec::ConsoleSize>& size, bool bindConsole) {
@@ -52,19 +41,7 @@ Result<UniqueFd> setupPty(const std::optional<spec::ConsoleSize>& size, bool bin
 }
 
 Status sendFd(int sock, int fd, const std::string& name) {
-    struct iovec iov = {const_cast<char*>(name.data()), name.size()};
-    struct msghdr mh = {};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
-    mh.msg_control = ctrl;
-    mh.msg_controllen = sizeof ctrl;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    if (::sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) return errnoError("send pty to console socket");
+    TRY_CTX(sys::sendWithFd(sock, name, fd), "send pty to console socket");
     return {};
 }
 

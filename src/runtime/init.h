@@ -36,3 +36,11 @@ struct InitContext {
 pid_t forkSibling();
 
 }  // namespace berth::runtime::detail
+
+namespace berth::runtime {
+
+// create's body, shared with run: ptyOut non-null makes the init send a terminal's pty master
+// back to the caller (foreground run with no --console-socket).
+Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut);
+
+}  // namespace berth::runtime

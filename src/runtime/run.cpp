@@ -1,11 +1,10 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "runtime/container.h"
+#include "runtime/init.h"
 #include "runtime/supervise.h"
 
 namespace berth::runtime {
-
-Result<pid_t> createImpl(const Globals& g, const CreateOptions& o, int* ptyOut);
 
 Result<int> run(const Globals& g, const CreateOptions& o, bool detach, bool keep) {
     if (!detach) TRY(detail::prepareSupervisor());

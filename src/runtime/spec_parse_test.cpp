@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -380,9 +382,23 @@ std::string runcSpec(bool rootless) {
     char tmpl[] = "/tmp/berth-runc-spec.XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return "";
     std::string dir = tmpl;
-    std::string cmd =
-        "cd " + dir + " && runc spec" + (rootless ? " --rootless" : "") + " >/dev/null 2>&1";
-    std::string out = std::system(cmd.c_str()) == 0 ? readAll(dir + "/config.json") : "";
+    // runc run directly (no shell), in the temp dir via --bundle.
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (rootless) {
+            execlp("runc", "runc", "spec", "--bundle", dir.c_str(), "--rootless", nullptr);
+        } else {
+            execlp("runc", "runc", "spec", "--bundle", dir.c_str(), nullptr);
+        }
+        _exit(127);
+    }
+    int status = -1;
+    if (pid > 0) waitpid(pid, &status, 0);
+    bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    std::string out = ok ? readAll(dir + "/config.json") : "";
     fs::remove_all(dir);
     return out;
 }

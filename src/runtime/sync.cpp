@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include "common/unix_socket.h"
+
 #include <cstring>
 #include <vector>
 
@@ -31,25 +33,9 @@ Status send(int sock, Msg type, int64_t value, std::string_view payload, int fd)
     std::memcpy(buf.data(), &h, sizeof h);
     // An empty string_view may carry a null data(): memcpy must not see it.
     if (!payload.empty()) std::memcpy(buf.data() + sizeof h, payload.data(), payload.size());
-    struct iovec iov = {buf.data(), buf.size()};
-    struct msghdr mh = {};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
-    if (fd >= 0) {
-        std::memset(ctrl, 0, sizeof ctrl);
-        mh.msg_control = ctrl;
-        mh.msg_controllen = sizeof ctrl;
-        struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    for (;;) {
-        if (::sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0) return {};
-        if (errno != EINTR) return errnoError("sync send");
-    }
+    // SOCK_SEQPACKET: one message, never split.
+    TRY_CTX(sys::sendWithFd(sock, buf, fd), "sync send");
+    return {};
 }
 
 Result<Message> recv(int sock) {

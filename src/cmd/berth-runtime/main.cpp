@@ -53,11 +53,10 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--debug", debug, "debug logging");
     app.add_flag("--systemd-cgroup", ctx.g.systemdCgroup, "use the systemd cgroup driver");
-    bool rootless = false, criu = false;
+    bool rootless = false;
     std::string criuPath;
     app.add_option("--rootless", rootless, "accepted for runc compatibility")->expected(0, 1);
     app.add_option("--criu", criuPath, "accepted for runc compatibility; checkpoint is unsupported");
-    (void)criu;
     app.parse_complete_callback([&] {
         log::Options lo;
         lo.path = logPath;
