@@ -1,44 +1,93 @@
 #!/usr/bin/env bash
-# demo.sh: build Berth, then run a busybox container through berth-runtime and print what it sees
-# from the inside (hostname, ids, namespaces, cgroup limits). Everything is removed afterwards.
+# demo.sh: build Berth, start berthd (in a network namespace of its own, with a throwaway root),
+# make a busybox base image offline, build a web-server image from a Dockerfile, run it with a
+# published port and fetch its page through that port. Every step is a Docker Engine API call
+# over berthd's unix socket (curl), exactly what the docker CLI sends. Everything is removed
+# afterwards, also on failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
 
 bash scripts/setup.sh
-runtime=${BERTH_RUNTIME:-$repo/build/src/cmd/berth-runtime/berth-runtime}
 [[ $(id -u) -eq 0 ]] || { echo "demo: containers need root" >&2; exit 1; }
+berthd=${BERTHD:-$repo/build/src/cmd/berthd/berthd}
 
 tmp=$(mktemp -d /tmp/berth-demo.XXXXXX)
-id=berth-demo-$$
+ns=berth-demo-$$
+sock=$tmp/berth.sock
+pid=
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
-  "$runtime" --root "$tmp/state" delete --force "$id" >/dev/null 2>&1 || true
+  set +e
+  if [[ -S $sock ]]; then
+    curl -s --unix-socket "$sock" -X DELETE "http://x/containers/demo-web?force=1" >/dev/null
+  fi
+  [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  grep -o " $tmp[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  ip netns del "$ns" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# shellcheck disable=SC2016  # expanded inside the container
-script='
-echo "hostname:      $(hostname)"
-echo "id:            $(id)"
-echo "my pid:        $$ (pid namespace), $(ls -d /proc/[0-9]* | wc -l) processes visible"
-mem=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)
-echo "memory limit:  $mem bytes"
-echo "pids limit:    $(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max)"
-echo "capabilities:  $(grep CapEff /proc/self/status)"
-echo "root fs:       $(echo $(ls /))"
-touch /probe 2>/dev/null && echo "rootfs:        writable" || echo "rootfs:        read-only"
-'
-BERTH_RUNTIME=$runtime bash scripts/mkbundle.sh "$tmp/bundle" sh -c "$script"
-cfg=$tmp/bundle/config.json
-jq '.hostname = "berth-demo"
-    | .linux.resources.memory.limit = 67108864
-    | .linux.resources.pids.limit = 64' "$cfg" >"$cfg.new"
-mv "$cfg.new" "$cfg"
+api() {  # api METHOD PATH [curl args...]
+  local m=$1 p=$2
+  shift 2
+  curl -sS --fail-with-body --unix-socket "$sock" -X "$m" "http://x/v1.50$p" "$@"
+}
 
-echo "== $runtime run $id (busybox, 64 MiB, 64 pids) =="
-rc=0
-"$runtime" --root "$tmp/state" run --bundle "$tmp/bundle" "$id" || rc=$?
-echo "== exit status $rc =="
-exit "$rc"
+echo "== berthd in network namespace $ns (root $tmp/root) =="
+ip netns add "$ns"
+nsenter --net="/run/netns/$ns" ip link set lo up
+echo '{}' >"$tmp/daemon.json"
+nsenter --net="/run/netns/$ns" "$berthd" --root "$tmp/root" --run-root "$tmp/run" \
+  -H "unix://$sock" --config-file "$tmp/daemon.json" >"$tmp/berthd.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+  curl -s --unix-socket "$sock" http://x/_ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+api GET /version | jq -c '{Version, ApiVersion, MinAPIVersion, KernelVersion}'
+
+echo "== base image: busybox from Debian's busybox-static (docker import) =="
+root=$tmp/bbroot
+mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,root}
+cp /bin/busybox "$root/bin/"
+for a in $(/bin/busybox --list); do [[ $a == busybox ]] || ln -s busybox "$root/bin/$a"; done
+printf 'root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/www:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nwww:x:33:\n' >"$root/etc/group"
+tar -C "$root" -cf "$tmp/busybox.tar" .
+api POST "/images/create?fromSrc=-&repo=busybox&tag=latest" \
+  -H 'Content-Type: application/x-tar' --data-binary @"$tmp/busybox.tar" | jq -r '.status // empty'
+
+echo "== docker build -t demo-web (classic builder) =="
+ctx=$tmp/ctx
+mkdir -p "$ctx"
+cat >"$ctx/Dockerfile" <<'EOF'
+FROM busybox
+RUN mkdir -p /www && echo "<h1>Hello from a Berth container</h1>" > /www/index.html \
+ && echo "built on $(uname -r)" >> /www/index.html
+EXPOSE 80
+CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
+EOF
+tar -C "$ctx" -cf "$tmp/ctx.tar" .
+api POST "/build?t=demo-web&rm=1" -H 'Content-Type: application/x-tar' \
+  --data-binary @"$tmp/ctx.tar" | jq -j '.stream // (.error | if . then "ERROR: \(.)\n" else empty end)'
+
+echo "== docker run -d --name demo-web -p 8080:80 demo-web =="
+api POST "/containers/create?name=demo-web" -H 'Content-Type: application/json' -d '{
+  "Image": "demo-web",
+  "HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": "8080"}]}}}' | jq -c .
+api POST /containers/demo-web/start
+api GET /containers/demo-web/json | jq -c '{State: .State.Status, Pid: .State.Pid,
+  IP: .NetworkSettings.IPAddress, Ports: .NetworkSettings.Ports}'
+
+echo "== GET http://127.0.0.1:8080/ (the published port, from berthd's namespace) =="
+for _ in $(seq 50); do
+  if page=$(nsenter --net="/run/netns/$ns" curl -sf --max-time 2 http://127.0.0.1:8080/); then
+    break
+  fi
+  sleep 0.1
+done
+echo "$page"
+[[ $page == *"Hello from a Berth container"* ]] || { echo "demo: no page" >&2; exit 1; }
+echo "== done: removing the container, stopping berthd, deleting $tmp =="

@@ -1,0 +1,65 @@
+// Exec routes: create, start (hijack unless detached), resize, inspect.
+#include <nlohmann/json.hpp>
+
+#include "api/context.h"
+
+namespace berth::api {
+
+using nlohmann::json;
+
+namespace {
+
+Status create(Context& c, Exchange& ex) {
+    auto body = TRY(ex.bodyJson(false));
+    if (!body.is_object()) return invalid("invalid JSON: expected an ExecConfig object");
+    auto execId = TRY(c.engine.execCreate(ex.req().params[0], body));
+    return ex.sendJson(201, json{{"Id", execId}});
+}
+
+Status start(Context& c, Exchange& ex) {
+    auto body = TRY(ex.bodyJson(true));
+    if (body.is_null()) body = json::object();
+    if (!body.is_object()) return invalid("invalid JSON: expected an ExecStartConfig object");
+    if (body.value("Detach", false)) {
+        TRY(c.engine.execStart(ex.req().params[0], body));
+        return ex.sendNoContent(200);
+    }
+    // As dockerd: the handshake goes out before the process starts. A client that reads the
+    // answer through a buffered reader and then the raw socket (docker-py) would otherwise lose
+    // output that arrived together with the headers.
+    auto info = TRY(c.engine.execInspect(ex.req().params[0]));
+    bool tty =
+        body.contains("Tty") ? body.value("Tty", false) : info["ProcessConfig"].value("tty", false);
+    TRY(ex.hijackBegin(tty ? "application/vnd.docker.raw-stream"
+                           : "application/vnd.docker.multiplexed-stream"));
+    auto s = c.engine.execStart(ex.req().params[0], body);
+    if (!s) {
+        // Only the stream is left to tell the client: docker writes the error text there.
+        std::string msg = s.error().str() + "\r\n";
+        (void)ex.hijackWriteRaw(msg);
+        return okStatus();
+    }
+    return ex.hijackPump(s->fd.get());
+}
+
+Status resize(Context& c, Exchange& ex) {
+    int h = static_cast<int>(TRY(queryInt(ex.req(), "h", 0)));
+    int w = static_cast<int>(TRY(queryInt(ex.req(), "w", 0)));
+    TRY(c.engine.execResize(ex.req().params[0], h, w));
+    return ex.sendNoContent(201);
+}
+
+Status inspect(Context& c, Exchange& ex) {
+    return ex.sendJson(200, TRY(c.engine.execInspect(ex.req().params[0])));
+}
+
+}  // namespace
+
+void addExecRoutes(Router& r) {
+    r.add("POST", "/containers/{}/exec", create);
+    r.add("POST", "/exec/{}/start", start);
+    r.add("POST", "/exec/{}/resize", resize);
+    r.add("GET", "/exec/{}/json", inspect);
+}
+
+}  // namespace berth::api

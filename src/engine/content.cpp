@@ -1,0 +1,121 @@
+// What a container holds: commit, prune, system df's container part. (stats, top, diff,
+// export and docker cp live in ops.cpp on top of stats.h/top.h/fs_ops.h.)
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "engine/internal.h"
+#include "image/service.h"
+#include "image/transfer/changes.h"
+#include "runtime/container.h"
+
+namespace berth::engine {
+
+namespace {
+
+int64_t treeSize(const std::string& dir) {
+    int64_t total = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             dir, std::filesystem::directory_options::skip_permission_denied, ec);
+         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        struct stat st;
+        if (::lstat(it->path().c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) total += st.st_size;
+    }
+    return total;
+}
+
+}  // namespace
+
+Result<std::string> Engine::commit(const CommitRequest& r) {
+    auto e = TRY(impl_->find(r.container));
+    std::unique_lock lk(e->mu);
+    const Container& c = e->c;
+    bool paused = false;
+    runtime::Globals g;
+    g.root = impl_->runtimeRoot();
+    if (r.pause && c.state.status == "running") paused = runtime::pause(g, c.id).ok();
+    // The new image's config: the container's, then the request's, then the changes.
+    Json cfg = c.config;
+    if (!r.configJson.empty()) {
+        Json req = Json::parse(r.configJson, nullptr, false);
+        if (req.is_discarded() || !req.is_object()) return invalid("invalid config JSON");
+        for (auto& [k, v] : req.items())
+            if (!v.is_null()) cfg[k] = v;
+    }
+    cfg.erase("Image");
+    auto cc = TRY(image::parseContainerConfig(cfg.dump()));
+    TRY(image::transfer::applyChanges(cc, r.changes));
+    image::Service::CommitOptions o;
+    o.parent = TRY(image::Digest::parse(c.imageId));
+    o.config = cc;
+    o.author = r.author;
+    o.comment = r.comment;
+    o.createdBy = "";
+    if (!r.repo.empty()) o.ref = r.repo + (r.tag.empty() ? "" : ":" + r.tag);
+    auto img = impl_->images->commit(impl_->containerDir(c.id) + "/upper", o);
+    if (paused) (void)runtime::resume(g, c.id);
+    if (!img) return std::move(img).error().wrap("commit " + c.id);
+    impl_->publish(c, "commit", {{"comment", r.comment}});
+    return img->id.str();
+}
+
+Result<nlohmann::json> Engine::prune(const Filters& f) {
+    int64_t untilNs = 0;
+    std::vector<std::string> labels, notLabels;
+    for (const auto& [k, v] : f) {
+        if (k == "until") {
+            if (!v.empty()) untilNs = TRY(parseTimeNs(v[0]));
+        } else if (k == "label") {
+            labels = v;
+        } else if (k == "label!") {
+            notLabels = v;
+        } else {
+            return invalid("invalid filter '{}'", k);
+        }
+    }
+    std::vector<std::shared_ptr<Entry>> entries;
+    {
+        std::lock_guard lk(impl_->mu);
+        for (auto& [id, e] : impl_->byId) entries.push_back(e);
+    }
+    Json deleted = Json::array();
+    int64_t reclaimed = 0;
+    for (auto& e : entries) {
+        std::unique_lock lk(e->mu);
+        const Container& c = e->c;
+        if (c.running() || c.state.status == "restarting" || e->removed) continue;
+        if (untilNs && parseTimeNs(c.created).valueOr(0) >= untilNs) continue;
+        const Json l = c.config.value("Labels", Json::object());
+        auto has = [&](const std::string& s) {
+            auto eq = s.find('=');
+            std::string k = s.substr(0, eq);
+            return l.contains(k) && (eq == std::string::npos || l[k] == s.substr(eq + 1));
+        };
+        bool ok = true;
+        for (const auto& s : labels) ok &= has(s);
+        for (const auto& s : notLabels) ok &= !has(s);
+        if (!ok) continue;
+        int64_t sz = treeSize(impl_->containerDir(c.id) + "/upper");
+        std::string id = c.id;
+        if (impl_->removeLocked(e, lk, false, false)) {
+            deleted.push_back(id);
+            reclaimed += sz;
+        }
+    }
+    return Json{{"ContainersDeleted", deleted}, {"SpaceReclaimed", reclaimed}};
+}
+
+Result<nlohmann::json> Engine::diskUsageContainers() const {
+    auto list = TRY(this->list(true, 0, false, {}));
+    for (auto& s : list) {
+        std::string id = s.value("Id", "");
+        int64_t rw = treeSize(impl_->containerDir(id) + "/upper");
+        s["SizeRw"] = rw;
+        s["SizeRootFs"] = rw;
+    }
+    return list;
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,239 @@
+// docker exec: a process in a running container, run by a monitor of its own so that its
+// stdio and exit status do not depend on berthd either.
+#include <fcntl.h>
+
+#include <random>
+
+#include "common/sys.h"
+#include "engine/internal.h"
+#include "engine/security.h"
+#include "engine/watcher.h"
+#include "image/build/users.h"
+#include "monitor/monitor.h"
+
+namespace berth::engine {
+
+namespace {
+
+std::string randomExecId() {
+    std::random_device rd;
+    std::string out;
+    for (int i = 0; i < 8; i++) out += fmt::format("{:08x}", rd());
+    return out;
+}
+
+std::vector<std::string> strs(const Json& j) {
+    std::vector<std::string> out;
+    if (j.is_array())
+        for (const auto& v : j)
+            if (v.is_string()) out.push_back(v.get<std::string>());
+    return out;
+}
+
+std::string joinCmd(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& a : v) s += (s.empty() ? "" : " ") + a;
+    return s;
+}
+
+}  // namespace
+
+Result<std::string> Engine::execCreate(const std::string& idOrName, const nlohmann::json& body) {
+    auto e = TRY(impl_->find(idOrName));
+    std::lock_guard lk(e->mu);
+    if (!body.is_object()) return invalid("invalid JSON body");
+    if (e->c.state.status == "paused")
+        return makeError(EBUSY, "Container {} is paused, unpause the container before exec",
+                         e->c.id);
+    if (!e->c.running()) return makeError(EBUSY, "Container {} is not running", e->c.id);
+    auto cmd = strs(body.value("Cmd", Json()));
+    if (cmd.empty()) return invalid("No exec command specified");
+    auto x = std::make_shared<ExecRecord>();
+    x->id = randomExecId();
+    x->containerId = e->c.id;
+    x->config = body;
+    x->tty = body.value("Tty", false);
+    x->openStdin = body.value("AttachStdin", false);
+    x->stateDir = impl_->monitorDir(e->c.id) + "/exec/" + x->id;
+    {
+        std::lock_guard g(impl_->mu);
+        impl_->execs[x->id] = x;
+    }
+    impl_->publish(e->c, "exec_create: " + joinCmd(cmd), {{"execID", x->id}});
+    return x->id;
+}
+
+Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann::json& body) {
+    std::shared_ptr<ExecRecord> x;
+    {
+        std::lock_guard g(impl_->mu);
+        auto it = impl_->execs.find(execId);
+        if (it == impl_->execs.end()) return makeError(ENOENT, "No such exec instance: {}", execId);
+        x = it->second;
+    }
+    auto e = TRY(impl_->find(x->containerId));
+    std::unique_lock lk(e->mu);
+    if (x->running || x->exited)
+        return makeError(EBUSY, "Exec command {} is already running", execId);
+    if (!e->c.running()) return makeError(EBUSY, "Container {} is not running", e->c.id);
+    bool detach = body.is_object() && body.value("Detach", false);
+    if (body.is_object() && body.contains("Tty")) x->tty = body.value("Tty", x->tty);
+    const Json& cfg = x->config;
+    const Container& c = e->c;
+
+    auto rootFd =
+        TRY(sys::open(impl_->containerDir(c.id) + "/rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    std::string userSpec = cfg.value("User", "");
+    if (userSpec.empty()) userSpec = c.config.value("User", "");
+    auto user = TRY(image::build::resolveUser(rootFd.get(), userSpec.empty() ? "0" : userSpec));
+    bool privileged = cfg.value("Privileged", false) || c.hostConfig.value("Privileged", false);
+    auto caps = TRY(capabilities(strs(c.hostConfig.value("CapAdd", Json())),
+                                 strs(c.hostConfig.value("CapDrop", Json())), privileged));
+    std::vector<std::string> env = strs(c.config.value("Env", Json()));
+    bool hasPath = false;
+    for (const auto& v : env) hasPath |= v.rfind("PATH=", 0) == 0;
+    if (!hasPath)
+        env.insert(env.begin(),
+                   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for (const auto& v : strs(cfg.value("Env", Json()))) {
+        std::string k = v.substr(0, v.find('='));
+        std::erase_if(env, [&](const std::string& o) { return o.substr(0, o.find('=')) == k; });
+        env.push_back(v);
+    }
+    if (x->tty) env.push_back("TERM=xterm");
+    std::string cwd = cfg.value("WorkingDir", "");
+    if (cwd.empty()) cwd = c.config.value("WorkingDir", "");
+    std::vector<std::string> none;
+    bool root = user.uid == 0;
+    Json u = {{"uid", user.uid}, {"gid", user.gid}};
+    if (!user.additionalGids.empty()) u["additionalGids"] = user.additionalGids;
+    Json p = {{"terminal", x->tty},
+              {"user", u},
+              {"args", strs(cfg.value("Cmd", Json()))},
+              {"env", env},
+              {"cwd", cwd.empty() ? "/" : cwd},
+              {"capabilities",
+               {{"bounding", caps},
+                {"effective", root ? caps : none},
+                {"permitted", root ? caps : none}}},
+              {"noNewPrivileges", false}};
+    unsigned h = 0, w = 0;
+    Json cs = body.is_object() ? body.value("ConsoleSize", Json()) : Json();
+    if (!cs.is_array()) cs = cfg.value("ConsoleSize", Json());
+    if (cs.is_array() && cs.size() == 2 && cs[0].is_number() && cs[1].is_number()) {
+        h = cs[0].get<unsigned>();
+        w = cs[1].get<unsigned>();
+        if (h && w) p["consoleSize"] = {{"height", h}, {"width", w}};
+    }
+
+    monitor::ExecSpec s;
+    s.containerId = c.id;
+    s.execId = x->id;
+    s.stateDir = x->stateDir;
+    s.runtimeRoot = impl_->runtimeRoot();
+    s.processJson = p.dump();
+    s.tty = x->tty;
+    s.openStdin = x->openStdin && !detach;
+    s.consoleHeight = h;
+    s.consoleWidth = w;
+    AttachStream out;
+    out.tty = x->tty;
+    std::optional<Result<UniqueFd>> attached;
+    auto hook = [&](const std::string& dir) {
+        if (detach) return;
+        monitor::AttachRequest r;
+        r.stdinStream = x->openStdin;
+        r.stdoutStream = cfg.value("AttachStdout", true);
+        r.stderrStream = cfg.value("AttachStderr", true);
+        attached = monitor::attach(dir, r);
+    };
+    auto started = monitor::startExec(impl_->monitorPath(), s, hook);
+    if (!started) {
+        x->exited = true;
+        x->exitCode = 126;
+        Error err = std::move(started).error();
+        if (err.msg.find("not found") != std::string::npos) x->exitCode = 127;
+        return err.wrap("OCI runtime exec failed");
+    }
+    x->running = true;
+    x->pid = started->pid;
+    impl_->publish(c, "exec_start: " + joinCmd(strs(cfg.value("Cmd", Json()))),
+                   {{"execID", x->id}});
+    auto fd = monitor::watchExit(x->stateDir);
+    if (fd) {
+        auto* I = impl_.get();
+        std::string cid = c.id;
+        impl_->watcher->add("exec:" + x->id, std::move(*fd), [I, x, cid] {
+            auto st = monitor::inspect(x->stateDir);
+            x->running = false;
+            x->exited = true;
+            x->exitCode = st && st->exit ? st->exit->exitCode : 255;
+            (void)monitor::cleanup(x->stateDir);
+            Event ev;
+            ev.type = "container";
+            ev.action = "exec_die";
+            ev.id = cid;
+            ev.attributes = {{"execID", x->id}, {"exitCode", std::to_string(x->exitCode)}};
+            I->events.publish(ev);
+        });
+    }
+    if (!detach) {
+        if (!attached) return makeError(EIO, "exec {}: not attached", x->id);
+        out.fd = TRY(std::move(*attached));
+    }
+    return out;
+}
+
+Status Engine::execResize(const std::string& execId, int height, int width) {
+    std::shared_ptr<ExecRecord> x;
+    {
+        std::lock_guard g(impl_->mu);
+        auto it = impl_->execs.find(execId);
+        if (it == impl_->execs.end()) return makeError(ENOENT, "No such exec instance: {}", execId);
+        x = it->second;
+    }
+    if (!x->running) return makeError(EBUSY, "exec {} is not running", execId);
+    return monitor::resize(x->stateDir, static_cast<unsigned>(height),
+                           static_cast<unsigned>(width));
+}
+
+Result<nlohmann::json> Engine::execInspect(const std::string& execId) const {
+    std::shared_ptr<ExecRecord> x;
+    {
+        std::lock_guard g(impl_->mu);
+        auto it = impl_->execs.find(execId);
+        if (it == impl_->execs.end()) return makeError(ENOENT, "No such exec instance: {}", execId);
+        x = it->second;
+    }
+    bool running = x->running;
+    int code = x->exitCode;
+    if (running) {
+        // The stream's end can reach the client before our watcher has run: ask the monitor.
+        auto st = monitor::inspect(x->stateDir);
+        if (st && st->exit) {
+            running = false;
+            code = st->exit->exitCode;
+        }
+    }
+    auto cmd = strs(x->config.value("Cmd", Json()));
+    return Json{
+        {"ID", x->id},
+        {"Running", running},
+        {"ExitCode", running || (!x->exited && code < 0) ? Json() : Json(code)},
+        {"ProcessConfig",
+         {{"tty", x->tty},
+          {"entrypoint", cmd.empty() ? "" : cmd[0]},
+          {"arguments", cmd.size() > 1 ? std::vector<std::string>(cmd.begin() + 1, cmd.end())
+                                       : std::vector<std::string>{}},
+          {"privileged", x->config.value("Privileged", false)},
+          {"user", x->config.value("User", "")}}},
+        {"OpenStdin", x->openStdin},
+        {"OpenStderr", x->config.value("AttachStderr", false)},
+        {"OpenStdout", x->config.value("AttachStdout", false)},
+        {"CanRemove", false},
+        {"ContainerID", x->containerId},
+        {"DetachKeys", ""},
+        {"Pid", x->pid.load()}};
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,85 @@
+"""Daemon restarts: containers outlive `kill -9 berthd` and a graceful stop, are re-adopted,
+and what happened while the daemon was down (output, exit codes, restart policies) is not
+lost."""
+
+import json
+import signal
+import time
+
+import pytest
+
+from conftest import import_busybox
+
+
+@pytest.fixture
+def bb(daemon, busybox_tar):
+    import_busybox(daemon, busybox_tar)
+    return daemon
+
+
+def state(d, name):
+    return json.loads(d.docker("inspect", name).out)[0]["State"]
+
+
+def wait_for(pred, timeout=20):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("how", ["kill9", "sigterm"])
+def test_containers_survive_daemon_restart(bb, how):
+    bb.docker("run", "-d", "--name", "long", "busybox", "sh", "-c",
+              "i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done")
+    bb.docker("run", "-d", "--name", "short", "busybox", "sh", "-c",
+              "sleep 2; echo finished; exit 7")
+    pid = state(bb, "long")["Pid"]
+    if how == "kill9":
+        bb.proc.send_signal(signal.SIGKILL)
+        bb.proc.wait()
+    else:
+        bb.stop()
+    # While the daemon is down: the container keeps running and `short` ends.
+    time.sleep(3)
+    assert open(f"/proc/{pid}/cmdline", "rb").read().startswith(b"sh")
+    bb.start()
+    s = state(bb, "long")
+    assert s["Running"] and s["Pid"] == pid
+    s = state(bb, "short")
+    assert s["Status"] == "exited" and s["ExitCode"] == 7
+    assert "finished" in bb.docker("logs", "short").out
+    # The re-adopted container is still managed: logs grow, stop works.
+    n = bb.docker("logs", "long").out.count("tick")
+    time.sleep(1)
+    assert bb.docker("logs", "long").out.count("tick") > n
+    bb.docker("stop", "-t", "1", "long")
+    assert state(bb, "long")["Status"] == "exited"
+    bb.docker("rm", "long", "short")
+
+
+def test_restart_policy_restarts_a_dying_container(bb):
+    bb.docker("run", "-d", "--name", "flaky", "--restart", "on-failure:3", "busybox", "sh",
+              "-c", "echo run; exit 1")
+    assert wait_for(lambda: json.loads(bb.docker("inspect", "flaky").out)[0]["RestartCount"] >= 3)
+    assert wait_for(lambda: state(bb, "flaky")["Status"] == "exited")
+    info = json.loads(bb.docker("inspect", "flaky").out)[0]
+    assert info["RestartCount"] == 3 and info["State"]["ExitCode"] == 1
+    assert bb.docker("logs", "flaky").out.count("run") == 4
+    bb.docker("run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "300")
+    pid = state(bb, "always")["Pid"]
+    # Killed behind the daemon's back (not docker stop): restarted.
+    import os
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: state(bb, "always")["Running"] and state(bb, "always")["Pid"] != pid)
+    # ... also while the daemon is down, once it is back.
+    pid = state(bb, "always")["Pid"]
+    bb.proc.send_signal(signal.SIGKILL)
+    bb.proc.wait()
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    bb.start()
+    assert wait_for(lambda: state(bb, "always")["Running"])
+    bb.docker("rm", "-f", "flaky", "always")
