@@ -12,7 +12,7 @@ PACKAGES=(
   libseccomp-dev libcap-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev libarchive-dev libzstd-dev zlib1g-dev libssl-dev libsqlite3-dev libboost-dev
   # end-to-end tests, demo and benchmark
-  busybox-static runc crun podman skopeo umoci hyperfine python3-pytest jq iproute2 time
+  busybox-static runc crun podman skopeo umoci hyperfine wrk python3-pytest jq iproute2 time
   docker-registry apache2-utils python3-cryptography
   util-linux tar curl procps
 )

@@ -3,6 +3,7 @@
 #include "api/server.h"
 
 #include <grp.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -187,6 +188,9 @@ Status Server::run(int stopFd, int graceSeconds) {
                         im.conns.erase(it);
                         break;
                     }
+                // Idle again: give the heap that requests grew (an image import, a burst of
+                // creates) back to the system, so the idle daemon stays small.
+                if (im.conns.empty()) ::malloc_trim(0);
                 im.cv.notify_all();
             }).detach();
         }

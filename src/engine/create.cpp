@@ -115,6 +115,8 @@ Status checkCpuset(const std::string& set, long max, const char* what) {
 Status validateHostConfig(Json& hc, std::vector<std::string>& warnings) {
     (void)warnings;
     if (!hc.is_object()) hc = Json::object();
+    // Clients send null for "not set" (docker-py, the CLI's update): the same as absent here.
+    for (auto it = hc.begin(); it != hc.end();) it = it->is_null() ? hc.erase(it) : std::next(it);
     auto num = [&](const char* k) -> int64_t {
         const Json& v = hc.value(k, Json());
         return v.is_number() ? v.get<int64_t>() : 0;
@@ -220,7 +222,7 @@ Result<Container> buildContainer(const Json& body, const std::string& id, const 
         "Volumes",      "WorkingDir",   "Entrypoint",  "NetworkDisabled", "MacAddress",
         "OnBuild",      "Labels",       "StopSignal",  "StopTimeout",     "Shell"};
     for (const char* k : kConfigKeys)
-        if (body.contains(k)) cfg[k] = body[k];
+        if (body.contains(k) && !body[k].is_null()) cfg[k] = body[k];
     for (const char* k : {"Env", "Cmd", "Entrypoint", "Shell", "OnBuild"})
         if (cfg.contains(k) && !cfg[k].is_null() && !cfg[k].is_array()) {
             if (cfg[k].is_string() && (std::string(k) == "Cmd" || std::string(k) == "Entrypoint"))

@@ -488,7 +488,8 @@ Result<nlohmann::json> Engine::update(const std::string& idOrName, const nlohman
     std::unique_lock lk(e->mu);
     if (!body.is_object()) return invalid("invalid JSON body");
     Json hc = e->c.hostConfig;
-    for (auto& [k, v] : body.items()) hc[k] = v;
+    for (auto& [k, v] : body.items())
+        if (!v.is_null()) hc[k] = v;
     std::vector<std::string> warnings;
     TRY(validateHostConfig(hc, warnings));
     if (hc.value("AutoRemove", false) && hc["RestartPolicy"].value("Name", "no") != "no")

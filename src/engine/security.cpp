@@ -3,7 +3,9 @@
 #include "engine/security.h"
 
 #include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/capability.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
@@ -116,10 +118,28 @@ const std::vector<std::string>& allCapabilities() {
     return caps;
 }
 
+namespace {
+
+// The capabilities this daemon can hand out: all known ones in our own bounding set. A daemon
+// without some (CAP_SYS_RESOURCE here) gives privileged / ALL containers the rest, as docker
+// does when it runs with fewer than all, instead of failing every start with EPERM.
+std::vector<std::string> grantable(const std::vector<std::string>& caps) {
+    std::vector<std::string> out;
+    for (const auto& c : caps) {
+        cap_value_t v;
+        if (cap_from_name(c.c_str(), &v) == 0 && ::prctl(PR_CAPBSET_READ, v, 0, 0, 0) != 1)
+            continue;
+        out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> capabilities(const std::vector<std::string>& add,
                                               const std::vector<std::string>& drop,
                                               bool privileged) {
-    if (privileged) return allCapabilities();
+    if (privileged) return grantable(allCapabilities());
     if (add.empty() && drop.empty()) return defaultCapabilities();
     auto drops = TRY(normalizeCaps(drop));
     auto adds = TRY(normalizeCaps(add));
@@ -128,7 +148,7 @@ Result<std::vector<std::string>> capabilities(const std::vector<std::string>& ad
         if (c != "ALL" && !contains(out, c)) out.push_back(c);
     };
     if (contains(adds, "ALL")) {
-        for (const auto& c : allCapabilities())
+        for (const auto& c : grantable(allCapabilities()))
             if (!contains(drops, c)) push(c);
     } else if (contains(drops, "ALL")) {
         for (const auto& c : adds) push(c);

@@ -219,6 +219,9 @@ Status Manager::Impl::removeSandboxLocked(const std::string& containerId) {
     bool ownNetns = r.kind == "bridge" || r.kind == "none";
     teardown(std::move(r.endpoints), ownNetns ? r.netnsPath : "");
     timing.lastTeardownMs = msSince(t0);
+    // The veths and the netns file go in the background (teardown()); this is what the caller
+    // waits for.
+    log::debug("network: sandbox {} removed in {:.2f} ms", containerId, timing.lastTeardownMs);
     if (!st)
         return std::move(st).error().wrap(fmt::format("remove network sandbox {}", containerId));
     return {};

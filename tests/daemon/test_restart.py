@@ -3,12 +3,14 @@ and what happened while the daemon was down (output, exit codes, restart policie
 lost."""
 
 import json
+import os
+import re
 import signal
 import time
 
 import pytest
 
-from conftest import import_busybox
+from conftest import free_port_in, import_busybox
 
 
 @pytest.fixture
@@ -19,6 +21,16 @@ def bb(daemon, busybox_tar):
 
 def state(d, name):
     return json.loads(d.docker("inspect", name).out)[0]["State"]
+
+
+def get(d, port):
+    for _ in range(50):
+        r = d.ns_run(["timeout", "5", "/bin/busybox", "wget", "-qO-",
+                      f"http://127.0.0.1:{port}/i"], capture_output=True, text=True)
+        if r.returncode == 0:
+            return r.stdout
+        time.sleep(0.1)
+    return None
 
 
 def wait_for(pred, timeout=20):
@@ -36,6 +48,11 @@ def test_containers_survive_daemon_restart(bb, how):
               "i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done")
     bb.docker("run", "-d", "--name", "short", "busybox", "sh", "-c",
               "sleep 2; echo finished; exit 7")
+    port = free_port_in(bb)
+    bb.docker("run", "-d", "--name", "web", "-p", f"{port}:80", "busybox", "sh", "-c",
+              "echo page > /tmp/i; httpd -f -p 80 -h /tmp")
+    ip = json.loads(bb.docker("inspect", "web").out)[0]["NetworkSettings"]["IPAddress"]
+    assert get(bb, port) == "page\n"
     pid = state(bb, "long")["Pid"]
     if how == "kill9":
         bb.proc.send_signal(signal.SIGKILL)
@@ -48,6 +65,9 @@ def test_containers_survive_daemon_restart(bb, how):
     bb.start()
     s = state(bb, "long")
     assert s["Running"] and s["Pid"] == pid
+    # The published port's rules and the address assignment survived.
+    assert json.loads(bb.docker("inspect", "web").out)[0]["NetworkSettings"]["IPAddress"] == ip
+    assert get(bb, port) == "page\n"
     s = state(bb, "short")
     assert s["Status"] == "exited" and s["ExitCode"] == 7
     assert "finished" in bb.docker("logs", "short").out
@@ -57,7 +77,19 @@ def test_containers_survive_daemon_restart(bb, how):
     assert bb.docker("logs", "long").out.count("tick") > n
     bb.docker("stop", "-t", "1", "long")
     assert state(bb, "long")["Status"] == "exited"
-    bb.docker("rm", "long", "short")
+
+    def host_veths():  # the host ends of container veths are named bth<hex>
+        out = bb.ns_run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+        return re.findall(r"^\d+: (bth\w+)", out, re.M)
+    key = json.loads(bb.docker("inspect", "web").out)[0]["NetworkSettings"]["SandboxKey"]
+    assert key and os.path.exists(key) and len(host_veths()) == 1  # web (long is stopped)
+    bb.docker("rm", "-f", "long", "short", "web")
+    # After rm: no veth, no netns file, no rule for the port is left (veths and the netns go
+    # in the background, within moments).
+    assert wait_for(lambda: not os.path.exists(key), 10), key
+    assert wait_for(lambda: host_veths() == [], 10), host_veths()
+    rules = bb.ns_run(["nft", "list", "ruleset"], capture_output=True, text=True).stdout
+    assert f" {port} " not in rules and f"{ip}" not in rules, rules
 
 
 def test_restart_policy_restarts_a_dying_container(bb):
@@ -71,7 +103,6 @@ def test_restart_policy_restarts_a_dying_container(bb):
     bb.docker("run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "300")
     pid = state(bb, "always")["Pid"]
     # Killed behind the daemon's back (not docker stop): restarted.
-    import os
     os.kill(pid, signal.SIGKILL)
     assert wait_for(lambda: state(bb, "always")["Running"] and state(bb, "always")["Pid"] != pid)
     # ... also while the daemon is down, once it is back.

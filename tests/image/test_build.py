@@ -215,12 +215,13 @@ CMD ["cat", "/derived1", "/derived2"]
 ])
 def test_errors_name_the_line(b, tmp_path, dockerfile, line, message):
     ctx = write_context(tmp_path / "ctx", {"Dockerfile": dockerfile})
-    r = build(b, ctx, "-t", "bad", check=False)
+    r = build(b, ctx, "-t", "broken", check=False)
     assert r.returncode != 0
     err = r.stderr_s.strip().splitlines()[-1]
     assert err.startswith(f"berth-image: Dockerfile:{line}: "), r.stderr_s
     assert message in err, r.stderr_s
-    assert b.run("inspect", "bad", check=False).returncode != 0
+    # ("bad" would be a hex prefix: it can match an image ID, as in docker)
+    assert b.run("inspect", "broken", check=False).returncode != 0
 
 
 def test_run_failure_output_and_cleanup(b, tmp_path):

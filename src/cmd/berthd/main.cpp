@@ -1,6 +1,7 @@
 // berthd: the Berth daemon. Opens the image, network and engine layers and serves the Docker
 // Engine API until SIGTERM/SIGINT; containers keep running across its stops (live restore).
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -49,6 +50,9 @@ Result<std::string> bipSubnet(const std::string& bip) {
 }
 
 Status run(const berthd::Config& cfg) {
+    // One thread per connection: without a cap glibc gives busy threads arenas of their own
+    // (up to 8 per core), whose freed memory stays resident. Two are plenty here.
+    ::mallopt(M_ARENA_MAX, 2);
     // Signals are taken by a signalfd the accept loop polls; blocked before any thread starts
     // so every thread inherits the mask.
     sigset_t sigs;
