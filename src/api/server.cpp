@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <list>
@@ -39,6 +40,7 @@ struct ConnEntry {
 };
 
 struct Server::Impl {
+    ServerOptions opts;
     std::atomic<bool> stopping{false};
     Metrics metrics;
     Router router;
@@ -112,6 +114,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& o, const Dae
                                                engine::Engine& engine, image::Service& images,
                                                net::Manager& network) {
     auto impl = std::make_unique<Impl>();
+    impl->opts = o;
     impl->ctx.reset(new Context{engine, images, network, info, impl->metrics, impl->stopping});
     addSystemRoutes(impl->router);
     addEventRoutes(impl->router);
@@ -158,13 +161,36 @@ Status Server::run(int stopFd, int graceSeconds) {
     std::vector<pollfd> pfds;
     for (auto& l : im.listeners) pfds.push_back({l.fd.get(), POLLIN, 0});
     pfds.push_back({stopFd, POLLIN, 0});
+    using Clock = std::chrono::steady_clock;
+    auto lastActive = Clock::now();
+    bool idleDone = !im.opts.onIdle;
     while (!im.stopping.load()) {
-        int r = ::poll(pfds.data(), pfds.size(), -1);
+        int timeout = -1;
+        if (!idleDone) {
+            auto due = lastActive + std::chrono::seconds(im.opts.idleSeconds);
+            timeout = static_cast<int>(std::max<int64_t>(
+                0,
+                std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count()));
+        }
+        int r = ::poll(pfds.data(), pfds.size(), timeout);
         if (r < 0) {
             if (errno == EINTR) continue;
             return errnoError("poll listeners");
         }
+        if (r == 0) {
+            std::unique_lock lk(im.mu);
+            if (!im.conns.empty()) {
+                lastActive = Clock::now();  // still busy: look again later
+                continue;
+            }
+            lk.unlock();
+            im.opts.onIdle();
+            idleDone = true;
+            continue;
+        }
         if (pfds.back().revents) break;
+        lastActive = Clock::now();
+        idleDone = !im.opts.onIdle;
         for (size_t i = 0; i + 1 < pfds.size(); i++) {
             if (!pfds[i].revents) continue;
             int cfd = ::accept4(pfds[i].fd, nullptr, nullptr, SOCK_CLOEXEC);

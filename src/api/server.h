@@ -3,6 +3,7 @@
 // loop with keep-alive, so handlers may block on the engine.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ struct DaemonInfo {
 struct ServerOptions {
     std::vector<std::string> hosts;  // unix:///path, tcp://host:port, fd:// unsupported
     TlsOptions tls;
+    // Called on the accept loop once no connection has been open for idleSeconds (again after
+    // each new burst of activity): the daemon gives back memory it only needed while busy.
+    std::function<void()> onIdle;
+    int idleSeconds = 10;
 };
 
 class Server {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -47,6 +48,33 @@ Result<std::string> bipSubnet(const std::string& bip) {
     char buf[INET_ADDRSTRLEN];
     ::inet_ntop(AF_INET, &a, buf, sizeof buf);
     return fmt::format("{}/{}", buf, prefix);
+}
+
+// Start-up and bursts of requests touch code of every library berthd links (relocations,
+// constructors, libarchive for an import, libcurl for a pull), and the kernel maps 64 KiB
+// around every such fault. None of it is needed while idle: at start and after 10 s without a
+// connection, read-only file mappings are marked random-access (no fault-around) and paged
+// out, so the idle daemon holds only what it uses. Pages that other processes map too (libc,
+// libstdc++) stay; what the next request needs comes back on first use.
+void releaseStartupPages() {
+    auto maps = sys::readFile("/proc/self/maps");
+    if (!maps) return;
+    size_t pos = 0;
+    const std::string& m = *maps;
+    while (pos < m.size()) {
+        size_t end = m.find('\n', pos);
+        if (end == std::string::npos) end = m.size();
+        std::string line = m.substr(pos, end - pos);
+        pos = end + 1;
+        unsigned long lo = 0, hi = 0;
+        char perms[5] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3) continue;
+        auto slash = line.find(" /");
+        if (slash == std::string::npos || perms[1] == 'w') continue;
+        void* addr = reinterpret_cast<void*>(lo);
+        ::madvise(addr, hi - lo, MADV_RANDOM);
+        ::madvise(addr, hi - lo, MADV_PAGEOUT);
+    }
 }
 
 Status run(const berthd::Config& cfg) {
@@ -105,8 +133,13 @@ Status run(const berthd::Config& cfg) {
     info.debug = cfg.debug;
     info.logLevel = cfg.logLevel;
     if (auto self = sys::readlink("/proc/self/exe")) info.selfExe = *self;
+    so.onIdle = [] {
+        ::malloc_trim(0);
+        releaseStartupPages();
+    };
     auto server = TRY_CTX(api::Server::create(so, info, *engine, *images, *network), "API");
 
+    releaseStartupPages();
     log::info("berthd started root={} run-root={} pid={} api={}", cfg.dataRoot, cfg.execRoot,
               ::getpid(), kApiVersionText);
     auto st = server->run(sigFd.get());
