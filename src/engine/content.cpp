@@ -33,8 +33,7 @@ Result<std::string> Engine::commit(const CommitRequest& r) {
     std::unique_lock lk(e->mu);
     const Container& c = e->c;
     bool paused = false;
-    runtime::Globals g;
-    g.root = impl_->runtimeRoot();
+    runtime::Globals g = impl_->runtimeGlobals();
     if (r.pause && c.state.status == "running") paused = runtime::pause(g, c.id).ok();
     // The new image's config: the container's, then the request's, then the changes.
     Json cfg = c.config;

@@ -72,17 +72,6 @@ void mergeImageConfig(Json& cfg, const Json& img) {
     if (emptyish(cfg["OnBuild"]) && img.contains("OnBuild")) cfg["OnBuild"] = img["OnBuild"];
 }
 
-std::vector<std::string> strings(const Json& j) {
-    std::vector<std::string> out;
-    if (j.is_string()) {
-        out.push_back(j.get<std::string>());
-    } else if (j.is_array()) {
-        for (const auto& v : j)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-    }
-    return out;
-}
-
 long cpuCount() {
     return std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
 }
@@ -171,10 +160,10 @@ Status validateHostConfig(Json& hc, std::vector<std::string>& warnings) {
                            {"MaximumRetryCount", maxRetry}};
 
     // Capabilities and security options fail now, not at start.
-    TRY(capabilities(strings(hc.value("CapAdd", Json())), strings(hc.value("CapDrop", Json())),
-                     hc.value("Privileged", false)));
+    TRY(capabilities(stringList(hc.value("CapAdd", Json())),
+                     stringList(hc.value("CapDrop", Json())), hc.value("Privileged", false)));
     SecurityOpts so;
-    TRY(parseSecurityOpts(strings(hc.value("SecurityOpt", Json())), so));
+    TRY(parseSecurityOpts(stringList(hc.value("SecurityOpt", Json())), so));
 
     // Ulimits.
     if (hc.contains("Ulimits") && hc["Ulimits"].is_array()) {

@@ -7,7 +7,6 @@
 #include <csignal>
 
 #include <filesystem>
-#include <random>
 
 #include "common/log.h"
 #include "common/scope_guard.h"
@@ -25,19 +24,6 @@
 namespace berth::engine {
 
 namespace {
-
-std::string randomHexId() {
-    std::random_device rd;
-    std::string out;
-    for (int i = 0; i < 8; i++) out += fmt::format("{:08x}", rd());
-    return out;
-}
-
-runtime::Globals globalsFor(const Engine::Impl& impl) {
-    runtime::Globals g;
-    g.root = impl.runtimeRoot();
-    return g;
-}
 
 std::string exeDir() {
     auto self = sys::readlink("/proc/self/exe");
@@ -194,8 +180,8 @@ void Engine::Impl::recover() {
         std::string id = d.path().filename().string();
         std::lock_guard lk(mu);
         if (!byId.count(id)) {
-            (void)runtime::kill(globalsFor(*this), id, SIGKILL, true);
-            (void)runtime::remove(globalsFor(*this), id, true);
+            (void)runtime::kill(runtimeGlobals(), id, SIGKILL, true);
+            (void)runtime::remove(runtimeGlobals(), id, true);
             (void)sys::removeAll(d.path().string());
         }
     }
@@ -356,7 +342,7 @@ Status Engine::pause(const std::string& idOrName) {
     if (e->c.state.status == "paused")
         return makeError(EBUSY, "Container {} is already paused", e->c.id);
     if (!e->c.running()) return makeError(EBUSY, "Container {} is not running", e->c.id);
-    TRY(runtime::pause(globalsFor(*impl_), e->c.id));
+    TRY(runtime::pause(impl_->runtimeGlobals(), e->c.id));
     e->c.state.status = "paused";
     TRY(impl_->save(e->c));
     impl_->publish(e->c, "pause");
@@ -368,7 +354,7 @@ Status Engine::unpause(const std::string& idOrName) {
     std::unique_lock lk(e->mu);
     if (e->c.state.status != "paused")
         return makeError(EBUSY, "Container {} is not paused", e->c.id);
-    TRY(runtime::resume(globalsFor(*impl_), e->c.id));
+    TRY(runtime::resume(impl_->runtimeGlobals(), e->c.id));
     e->c.state.status = "running";
     TRY(impl_->save(e->c));
     impl_->publish(e->c, "unpause");
@@ -431,7 +417,7 @@ Status Engine::Impl::removeLocked(const std::shared_ptr<Entry>& e, std::unique_l
     stopHealth(*e, lk);
     releaseResources(c);
     (void)monitor::cleanup(monitorDir(c.id));
-    (void)runtime::remove(globalsFor(*this), c.id, true);
+    (void)runtime::remove(runtimeGlobals(), c.id, true);
     std::string dir = containerDir(c.id);
     (void)::umount2((dir + "/rootfs").c_str(), MNT_DETACH);
     TRY_CTX(sys::removeAll(dir), "remove {}", dir);
@@ -498,7 +484,7 @@ Result<nlohmann::json> Engine::update(const std::string& idOrName, const nlohman
             "container");
     if (e->c.running()) {
         auto r = TRY(spec::parseResources(ociResources(hc).dump()));
-        TRY_CTX(runtime::update(globalsFor(*impl_), e->c.id, r), "Cannot update container {}",
+        TRY_CTX(runtime::update(impl_->runtimeGlobals(), e->c.id, r), "Cannot update container {}",
                 e->c.id);
     }
     e->c.hostConfig = hc;

@@ -2,8 +2,6 @@
 // stdio and exit status do not depend on berthd either.
 #include <fcntl.h>
 
-#include <random>
-
 #include "common/sys.h"
 #include "engine/internal.h"
 #include "engine/security.h"
@@ -14,21 +12,6 @@
 namespace berth::engine {
 
 namespace {
-
-std::string randomExecId() {
-    std::random_device rd;
-    std::string out;
-    for (int i = 0; i < 8; i++) out += fmt::format("{:08x}", rd());
-    return out;
-}
-
-std::vector<std::string> strs(const Json& j) {
-    std::vector<std::string> out;
-    if (j.is_array())
-        for (const auto& v : j)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-    return out;
-}
 
 std::string joinCmd(const std::vector<std::string>& v) {
     std::string s;
@@ -46,10 +29,10 @@ Result<std::string> Engine::execCreate(const std::string& idOrName, const nlohma
         return makeError(EBUSY, "Container {} is paused, unpause the container before exec",
                          e->c.id);
     if (!e->c.running()) return makeError(EBUSY, "Container {} is not running", e->c.id);
-    auto cmd = strs(body.value("Cmd", Json()));
+    auto cmd = stringList(body.value("Cmd", Json()));
     if (cmd.empty()) return invalid("No exec command specified");
     auto x = std::make_shared<ExecRecord>();
-    x->id = randomExecId();
+    x->id = randomHexId();
     x->containerId = e->c.id;
     x->config = body;
     x->tty = body.value("Tty", false);
@@ -87,15 +70,15 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
     if (userSpec.empty()) userSpec = c.config.value("User", "");
     auto user = TRY(image::build::resolveUser(rootFd.get(), userSpec.empty() ? "0" : userSpec));
     bool privileged = cfg.value("Privileged", false) || c.hostConfig.value("Privileged", false);
-    auto caps = TRY(capabilities(strs(c.hostConfig.value("CapAdd", Json())),
-                                 strs(c.hostConfig.value("CapDrop", Json())), privileged));
-    std::vector<std::string> env = strs(c.config.value("Env", Json()));
+    auto caps = TRY(capabilities(stringList(c.hostConfig.value("CapAdd", Json())),
+                                 stringList(c.hostConfig.value("CapDrop", Json())), privileged));
+    std::vector<std::string> env = stringList(c.config.value("Env", Json()));
     bool hasPath = false;
     for (const auto& v : env) hasPath |= v.rfind("PATH=", 0) == 0;
     if (!hasPath)
         env.insert(env.begin(),
                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    for (const auto& v : strs(cfg.value("Env", Json()))) {
+    for (const auto& v : stringList(cfg.value("Env", Json()))) {
         std::string k = v.substr(0, v.find('='));
         std::erase_if(env, [&](const std::string& o) { return o.substr(0, o.find('=')) == k; });
         env.push_back(v);
@@ -109,7 +92,7 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
     if (!user.additionalGids.empty()) u["additionalGids"] = user.additionalGids;
     Json p = {{"terminal", x->tty},
               {"user", u},
-              {"args", strs(cfg.value("Cmd", Json()))},
+              {"args", stringList(cfg.value("Cmd", Json()))},
               {"env", env},
               {"cwd", cwd.empty() ? "/" : cwd},
               {"capabilities",
@@ -157,7 +140,7 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
     }
     x->running = true;
     x->pid = started->pid;
-    impl_->publish(c, "exec_start: " + joinCmd(strs(cfg.value("Cmd", Json()))),
+    impl_->publish(c, "exec_start: " + joinCmd(stringList(cfg.value("Cmd", Json()))),
                    {{"execID", x->id}});
     auto fd = monitor::watchExit(x->stateDir);
     if (fd) {
@@ -215,7 +198,7 @@ Result<nlohmann::json> Engine::execInspect(const std::string& execId) const {
             code = st->exit->exitCode;
         }
     }
-    auto cmd = strs(x->config.value("Cmd", Json()));
+    auto cmd = stringList(x->config.value("Cmd", Json()));
     return Json{
         {"ID", x->id},
         {"Running", running},

@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/events.h"
 #include "engine/store.h"
+#include "runtime/container.h"
 
 namespace berth::image {
 class Service;
@@ -131,6 +132,11 @@ struct Engine::Impl {
     }
     std::string monitorDir(const std::string& id) const { return opts.runRoot + "/monitors/" + id; }
     std::string runtimeRoot() const { return opts.runRoot + "/runtime"; }
+    runtime::Globals runtimeGlobals() const {
+        runtime::Globals g;
+        g.root = runtimeRoot();
+        return g;
+    }
     std::string monitorPath() const;
     std::string initPath() const;
 
@@ -179,6 +185,10 @@ Json inspectJson(const Container& c, const Engine::Impl& impl);
 Json summaryJson(const Container& c, const Engine::Impl& impl);
 
 Result<int> parseSignalName(const std::string& s);
+// 64 random hex characters: container, exec and anonymous volume ids (as docker's).
+std::string randomHexId();
+// The strings of a JSON array (a lone string as a one-element list; anything else: none).
+std::vector<std::string> stringList(const Json& j);
 // "10m", "1g", "512k", "100" (bytes) as docker's units.RAMInBytes; 0 when unparsable.
 int64_t parseSize(const std::string& s);
 

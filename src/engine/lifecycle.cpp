@@ -20,16 +20,6 @@
 
 namespace berth::engine {
 
-namespace {
-
-runtime::Globals runtimeGlobals(const Engine::Impl& impl) {
-    runtime::Globals g;
-    g.root = impl.runtimeRoot();
-    return g;
-}
-
-}  // namespace
-
 Status Engine::Impl::prepareRootfs(Container& c) {
     auto digest = TRY(image::Digest::parse(c.imageId));
     auto layers = TRY_CTX(images->rootfsLayers(digest), "image {}", c.image);
@@ -166,7 +156,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
 
 Status Engine::Impl::killLocked(Entry& e, int sig) {
     if (!e.c.running()) return makeError(EBUSY, "Container {} is not running", e.c.id);
-    auto st = runtime::kill(runtimeGlobals(*this), e.c.id, sig, false);
+    auto st = runtime::kill(runtimeGlobals(), e.c.id, sig, false);
     if (!st) {
         // The process may have exited between our check and the signal.
         if (st.error().code == ESRCH || st.error().code == ENOENT) return okStatus();
@@ -188,7 +178,7 @@ Status Engine::Impl::stopLocked(Entry& e, std::unique_lock<std::mutex>& lk, int 
     c.manuallyStopped = true;
     TRY(save(c));
     uint64_t seq = e.exitSeq;
-    if (c.state.status == "paused") (void)runtime::resume(runtimeGlobals(*this), c.id);
+    if (c.state.status == "paused") (void)runtime::resume(runtimeGlobals(), c.id);
     if (timeout != 0) {
         TRY(killLocked(e, sig));
         if (timeout < 0) {

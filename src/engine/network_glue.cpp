@@ -23,14 +23,6 @@ Result<std::pair<uint16_t, std::string>> parsePortKey(const std::string& key) {
     }
 }
 
-std::vector<std::string> strs(const Json& j) {
-    std::vector<std::string> out;
-    if (j.is_array())
-        for (const auto& v : j)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-    return out;
-}
-
 }  // namespace
 
 Result<std::vector<net::PortBinding>> portBindings(const Json& hc, const Json& exposed) {
@@ -101,7 +93,7 @@ Result<net::SandboxSpec> sandboxSpec(const Container& c) {
             if ((mode == "host" || mode == "none") && net == "bridge") continue;
             net::EndpointSpec ep;
             ep.network = net;
-            ep.aliases = strs(cfg.value("Aliases", Json()));
+            ep.aliases = stringList(cfg.value("Aliases", Json()));
             const Json ipam = cfg.value("IPAMConfig", Json());
             if (ipam.is_object()) {
                 ep.ipv4 = ipam.value("IPv4Address", "");
@@ -118,10 +110,10 @@ Result<net::SandboxSpec> sandboxSpec(const Container& c) {
     }
     if (mode != "host" && mode != "none" && mode.rfind("container:", 0) != 0)
         s.ports = TRY(portBindings(hc, c.config.value("ExposedPorts", Json::object())));
-    s.extraHosts = strs(hc.value("ExtraHosts", Json()));
-    s.dns = strs(hc.value("Dns", Json()));
-    s.dnsSearch = strs(hc.value("DnsSearch", Json()));
-    s.dnsOptions = strs(hc.value("DnsOptions", Json()));
+    s.extraHosts = stringList(hc.value("ExtraHosts", Json()));
+    s.dns = stringList(hc.value("Dns", Json()));
+    s.dnsSearch = stringList(hc.value("DnsSearch", Json()));
+    s.dnsOptions = stringList(hc.value("DnsOptions", Json()));
     return s;
 }
 

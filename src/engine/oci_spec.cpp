@@ -19,14 +19,6 @@ Json mount(const std::string& dst, const std::string& type, const std::string& s
     return Json{{"destination", dst}, {"type", type}, {"source", src}, {"options", opts}};
 }
 
-std::vector<std::string> strs(const Json& j) {
-    std::vector<std::string> out;
-    if (j.is_array())
-        for (const auto& v : j)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-    return out;
-}
-
 int64_t num(const Json& o, const char* k) {
     const Json& v = o.value(k, Json());
     return v.is_number() ? v.get<int64_t>() : 0;
@@ -116,7 +108,7 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
     auto rootFd = TRY_CTX(sys::open(in.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), "rootfs");
     std::string userSpec = cfg.value("User", "");
     auto user = TRY(image::build::resolveUser(rootFd.get(), userSpec.empty() ? "0" : userSpec));
-    for (const auto& g : strs(hc.value("GroupAdd", Json()))) {
+    for (const auto& g : stringList(hc.value("GroupAdd", Json()))) {
         if (g.find_first_not_of("0123456789") == std::string::npos) {
             user.additionalGids.push_back(static_cast<uint32_t>(std::stoul(g)));
         } else {
@@ -133,7 +125,7 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
     args.push_back(c.path);
     args.insert(args.end(), c.args.begin(), c.args.end());
 
-    std::vector<std::string> env = strs(cfg.value("Env", Json()));
+    std::vector<std::string> env = stringList(cfg.value("Env", Json()));
     bool hasPath = std::any_of(env.begin(), env.end(),
                                [](const std::string& e) { return e.rfind("PATH=", 0) == 0; });
     if (!hasPath) env.insert(env.begin(), kDefaultPath);
@@ -146,10 +138,10 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
                                [](const std::string& e) { return e.rfind("HOME=", 0) == 0; });
     if (!hasHome) env.push_back("HOME=" + (user.home.empty() ? std::string("/") : user.home));
 
-    auto caps = TRY(capabilities(strs(hc.value("CapAdd", Json())),
-                                 strs(hc.value("CapDrop", Json())), privileged));
+    auto caps = TRY(capabilities(stringList(hc.value("CapAdd", Json())),
+                                 stringList(hc.value("CapDrop", Json())), privileged));
     SecurityOpts so;
-    TRY(parseSecurityOpts(strs(hc.value("SecurityOpt", Json())), so));
+    TRY(parseSecurityOpts(stringList(hc.value("SecurityOpt", Json())), so));
 
     Json p;
     p["terminal"] = tty;

@@ -15,12 +15,6 @@ namespace berth::engine {
 
 namespace {
 
-runtime::Globals globals(const Engine::Impl& impl) {
-    runtime::Globals g;
-    g.root = impl.runtimeRoot();
-    return g;
-}
-
 std::vector<MountMap> mountMaps(const Container& c) {
     std::vector<MountMap> out;
     for (const auto& m : c.mounts) {
@@ -47,7 +41,7 @@ Result<nlohmann::json> Engine::top(const std::string& idOrName, const std::strin
         if (!e->c.running()) return makeError(EBUSY, "Container {} is not running", e->c.id);
         id = e->c.id;
     }
-    auto pids = TRY(runtime::processes(globals(*impl_), id));
+    auto pids = TRY(runtime::processes(impl_->runtimeGlobals(), id));
     auto out = TRY(topJson(pids, psArgs.empty() ? "-ef" : psArgs));
     return Json::parse(out);
 }

@@ -3,9 +3,9 @@
 #include "engine/security.h"
 
 #include <dirent.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/capability.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "engine/internal.h"
+#include "image/build/container_run.h"
 
 namespace berth::engine {
 
@@ -96,6 +97,21 @@ Result<int> parseSignalName(const std::string& in) {
         if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
     }
     return invalid("Invalid signal: {}", in);
+}
+
+std::string randomHexId() {
+    return image::build::randomId();
+}
+
+std::vector<std::string> stringList(const Json& j) {
+    std::vector<std::string> out;
+    if (j.is_string()) {
+        out.push_back(j.get<std::string>());
+    } else if (j.is_array()) {
+        for (const auto& v : j)
+            if (v.is_string()) out.push_back(v.get<std::string>());
+    }
+    return out;
 }
 
 int64_t parseSize(const std::string& s) {

@@ -17,13 +17,6 @@ namespace berth::engine {
 
 namespace {
 
-std::string randomVolumeName() {
-    std::random_device rd;
-    std::string out;
-    for (int i = 0; i < 8; i++) out += fmt::format("{:08x}", rd());
-    return out;
-}
-
 std::string volumeDir(const Engine::Impl& impl, const std::string& name) {
     return impl.opts.root + "/volumes/" + name;
 }
@@ -214,7 +207,7 @@ Status resolveMounts(Engine::Impl& impl, Container& c) {
             TRY(add(mountPoint("bind", "", src, dst, rw, "", prop)));
         } else if (type == "volume") {
             bool anonymous = src.empty();
-            std::string name = anonymous ? randomVolumeName() : src;
+            std::string name = anonymous ? randomHexId() : src;
             const Json vo = mt.value("VolumeOptions", Json::object());
             auto v = TRY(impl.ensureVolume(name, vo.value("Labels", Json::object()), anonymous));
             Json m = mountPoint("volume", name, v["Mountpoint"], dst, rw, "z", "");
@@ -236,7 +229,7 @@ Status resolveMounts(Engine::Impl& impl, Container& c) {
             std::string d = dst;
             while (d.size() > 1 && d.back() == '/') d.pop_back();
             if (dests.count(d)) continue;
-            std::string name = randomVolumeName();
+            std::string name = randomHexId();
             auto vol = TRY(impl.ensureVolume(name, Json::object(), true));
             Json m = mountPoint("volume", name, vol["Mountpoint"], d, true, "", "");
             m["Copy"] = true;
@@ -442,7 +435,7 @@ Result<nlohmann::json> Engine::volumeCreate(const nlohmann::json& body) {
         return makeError(ENOENT, "error looking up volume plugin {}: plugin \"{}\" not found",
                          driver, driver);
     bool anonymous = name.empty();
-    if (anonymous) name = randomVolumeName();
+    if (anonymous) name = randomHexId();
     {
         std::lock_guard lk(I.mu);
         if (auto it = I.volumes.find(name); it != I.volumes.end()) return publicVolume(it->second);

@@ -1,6 +1,7 @@
 #include "network/addr.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/random.h>
 
 #include <charconv>
@@ -100,7 +101,9 @@ uint64_t Prefix::offsetOf(const IpAddr& a) const {
     return x - y;
 }
 
-std::string Prefix::str() const { return addr.str() + "/" + std::to_string(len); }
+std::string Prefix::str() const {
+    return addr.str() + "/" + std::to_string(len);
+}
 
 Result<Mac> parseMac(std::string_view s) {
     Mac m{};
@@ -131,6 +134,24 @@ Mac randomMac() {
     if (::getrandom(m.data(), m.size(), 0) != static_cast<ssize_t>(m.size())) m = {2, 0x42, 1};
     m[0] = static_cast<uint8_t>((m[0] & 0xfe) | 0x02);  // unicast, locally administered
     return m;
+}
+
+Result<sockaddr_storage> sockAddr(const std::string& ip, uint16_t port, socklen_t& len) {
+    sockaddr_storage ss{};
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (inet_pton(AF_INET, ip.c_str(), &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        len = sizeof *s4;
+    } else if (inet_pton(AF_INET6, ip.c_str(), &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        len = sizeof *s6;
+    } else {
+        return invalid("bad address '{}'", ip);
+    }
+    return ss;
 }
 
 }  // namespace berth::net

@@ -15,8 +15,8 @@
 namespace berth::net {
 
 struct IpAddr {
-    int family = 0;                     // AF_INET or AF_INET6; 0 = none
-    std::array<uint8_t, 16> bytes{};    // network order; IPv4 uses the first 4
+    int family = 0;                   // AF_INET or AF_INET6; 0 = none
+    std::array<uint8_t, 16> bytes{};  // network order; IPv4 uses the first 4
 
     static Result<IpAddr> parse(std::string_view s);
     static IpAddr v4(uint32_t hostOrder);
@@ -39,7 +39,7 @@ struct Prefix {
     // "10.1.0.0/16"; a bare address means a host prefix (/32, /128).
     static Result<Prefix> parse(std::string_view s);
 
-    Prefix masked() const;           // host bits cleared
+    Prefix masked() const;  // host bits cleared
     bool isNetwork() const { return masked().addr == addr; }
     bool contains(const IpAddr& a) const;
     bool contains(const Prefix& p) const { return p.len >= len && contains(p.addr); }
@@ -57,6 +57,9 @@ struct Prefix {
 // A locally administered unicast MAC.
 using Mac = std::array<uint8_t, 6>;
 Result<Mac> parseMac(std::string_view s);
+
+// "10.0.0.1" / "fd00::1" and a port as a socket address (len set to its size).
+Result<sockaddr_storage> sockAddr(const std::string& ip, uint16_t port, socklen_t& len);
 std::string macStr(const Mac& m);
 // 02:42:<the four bytes of the IPv4 address> as docker did: stable for an address, so peers'
 // ARP caches stay right when a container restarts with the same address.

@@ -11,28 +11,11 @@
 
 #include <fmt/format.h>
 
+#include "network/addr.h"
 #include "network/dns_impl.h"
 
 namespace berth::net {
 namespace {
-
-Result<sockaddr_storage> sockAddr(const std::string& ip, uint16_t port, socklen_t& len) {
-    sockaddr_storage ss{};
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    if (inet_pton(AF_INET, ip.c_str(), &s4->sin_addr) == 1) {
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        len = sizeof *s4;
-    } else if (inet_pton(AF_INET6, ip.c_str(), &s6->sin6_addr) == 1) {
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        len = sizeof *s6;
-    } else {
-        return invalid("bad address '{}'", ip);
-    }
-    return ss;
-}
 
 Result<UniqueFd> listener(int type, const sockaddr_storage& ss, socklen_t len) {
     UniqueFd s(socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));

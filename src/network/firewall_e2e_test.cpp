@@ -16,6 +16,7 @@
 #include <set>
 
 #include "common/scope_guard.h"
+#include "common/sys.h"
 #include "network/firewall.h"
 #include "network/ports.h"
 #include "network/testing/ns_util.h"
@@ -351,10 +352,12 @@ TEST_F(FirewallE2E, ServiceVipBalancesOverBackends) {
 }
 
 TEST_F(FirewallE2E, BusyboxHttpdThroughPublishedPort) {
-    if (system("busybox --list 2>/dev/null | grep -qx httpd") != 0) GTEST_SKIP() << "busybox";
+    if (system("busybox --list 2>/dev/null | grep -qx httpd") != 0)
+        GTEST_SKIP() << "this busybox has no httpd applet";
     char dir[] = "/tmp/berth-fw-httpd-XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
-    ASSERT_EQ(system(fmt::format("echo hello-from-c2 > {}/index.html", dir).c_str()), 0);
+    ScopeGuard removeDir([&] { (void)sys::removeAll(dir); });
+    ASSERT_TRUE(sys::writeFileAtomic(std::string(dir) + "/index.html", "hello-from-c2\n").ok());
     pid_t pid = fork();  // httpd -f stays in the foreground; stopped below by its pid
     if (pid == 0) {
         std::string net = "--net=" + world->ns.at("c2").path();
@@ -381,7 +384,6 @@ TEST_F(FirewallE2E, BusyboxHttpdThroughPublishedPort) {
     }
     kill(pid, SIGTERM);
     waitpid(pid, nullptr, 0);
-    (void)!system(fmt::format("rm -rf {}", dir).c_str());
     EXPECT_NE(out.find("HTTP/1.1 200 OK"), std::string::npos) << out;
     EXPECT_NE(out.find("hello-from-c2"), std::string::npos) << out;
 }

@@ -27,6 +27,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "network/addr.h"
 
 namespace berth::test {
 
@@ -78,23 +79,7 @@ class Netns {
     UniqueFd fd_;
 };
 
-inline Result<sockaddr_storage> sockAddr(const std::string& ip, uint16_t port, socklen_t& len) {
-    sockaddr_storage ss{};
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    if (inet_pton(AF_INET, ip.c_str(), &s4->sin_addr) == 1) {
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        len = sizeof *s4;
-    } else if (inet_pton(AF_INET6, ip.c_str(), &s6->sin6_addr) == 1) {
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        len = sizeof *s6;
-    } else {
-        return invalid("bad address {}", ip);
-    }
-    return ss;
-}
+using net::sockAddr;  // network/addr.h
 
 inline std::string peerStr(const sockaddr_storage& ss) {
     char b[INET6_ADDRSTRLEN] = {};
