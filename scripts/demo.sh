@@ -11,6 +11,7 @@ repo=$PWD
 bash scripts/setup.sh
 [[ $(id -u) -eq 0 ]] || { echo "demo: containers need root" >&2; exit 1; }
 berthd=${BERTHD:-$repo/build/src/cmd/berthd/berthd}
+berth=${BERTH:-$repo/build/src/cmd/berth/berth}
 
 tmp=$(mktemp -d /tmp/berth-demo.XXXXXX)
 ns=berth-demo-$$
@@ -19,9 +20,7 @@ pid=
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   set +e
-  if [[ -S $sock ]]; then
-    curl -s --unix-socket "$sock" -X DELETE "http://x/containers/demo-web?force=1" >/dev/null
-  fi
+  [[ -S $sock ]] && BERTH_HOST=unix://$sock "$berth" rm -f demo-web >/dev/null 2>&1
   [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   grep -o " $tmp[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
   ip netns del "$ns" 2>/dev/null
@@ -29,11 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-api() {  # api METHOD PATH [curl args...]
-  local m=$1 p=$2
-  shift 2
-  curl -sS --fail-with-body --unix-socket "$sock" -X "$m" "http://x/v1.50$p" "$@"
-}
+export BERTH_HOST=unix://$sock
 
 echo "== berthd in network namespace $ns (root $tmp/root) =="
 ip netns add "$ns"
@@ -46,9 +41,9 @@ for _ in $(seq 100); do
   curl -s --unix-socket "$sock" http://x/_ping >/dev/null 2>&1 && break
   sleep 0.1
 done
-api GET /version | jq -c '{Version, ApiVersion, MinAPIVersion, KernelVersion}'
+"$berth" version
 
-echo "== base image: busybox from Debian's busybox-static (docker import) =="
+echo "== base image: busybox from Debian's busybox-static (berth import) =="
 root=$tmp/bbroot
 mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,root}
 cp /bin/busybox "$root/bin/"
@@ -56,10 +51,9 @@ for a in $(/bin/busybox --list); do [[ $a == busybox ]] || ln -s busybox "$root/
 printf 'root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/www:/bin/false\n' >"$root/etc/passwd"
 printf 'root:x:0:\nwww:x:33:\n' >"$root/etc/group"
 tar -C "$root" -cf "$tmp/busybox.tar" .
-api POST "/images/create?fromSrc=-&repo=busybox&tag=latest" \
-  -H 'Content-Type: application/x-tar' --data-binary @"$tmp/busybox.tar" | jq -r '.status // empty'
+"$berth" import "$tmp/busybox.tar" busybox:latest
 
-echo "== docker build -t demo-web (classic builder) =="
+echo "== berth build -t demo-web $ctx =="
 ctx=$tmp/ctx
 mkdir -p "$ctx"
 cat >"$ctx/Dockerfile" <<'EOF'
@@ -69,17 +63,11 @@ RUN mkdir -p /www && echo "<h1>Hello from a Berth container</h1>" > /www/index.h
 EXPOSE 80
 CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
 EOF
-tar -C "$ctx" -cf "$tmp/ctx.tar" .
-api POST "/build?t=demo-web&rm=1" -H 'Content-Type: application/x-tar' \
-  --data-binary @"$tmp/ctx.tar" | jq -j '.stream // (.error | if . then "ERROR: \(.)\n" else empty end)'
+"$berth" build -t demo-web "$ctx"
 
-echo "== docker run -d --name demo-web -p 8080:80 demo-web =="
-api POST "/containers/create?name=demo-web" -H 'Content-Type: application/json' -d '{
-  "Image": "demo-web",
-  "HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": "8080"}]}}}' | jq -c .
-api POST /containers/demo-web/start
-api GET /containers/demo-web/json | jq -c '{State: .State.Status, Pid: .State.Pid,
-  IP: .NetworkSettings.IPAddress, Ports: .NetworkSettings.Ports}'
+echo "== berth run -d --name demo-web -p 8080:80 demo-web =="
+"$berth" run -d --name demo-web -p 8080:80 demo-web
+"$berth" ps
 
 echo "== GET http://127.0.0.1:8080/ (the published port, from berthd's namespace) =="
 for _ in $(seq 50); do

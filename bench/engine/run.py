@@ -4,7 +4,8 @@
   run.py [-n 10] [--tools berth,podman,docker] [--burst 50,100] [--json out.json]
 
 1. `run --rm busybox true`, with the default bridge network and with `--network none`:
-   - berth-cli: the docker CLI against berthd (the CLI's own start-up, ~25 ms of Go, included);
+   - berth: the berth CLI against berthd (what a user types; its start-up included);
+   - docker-berthd: the docker CLI against berthd (the docker CLI's own ~25 ms of Go included);
    - berth-api: the same API calls (create, attach, wait, start, delete) made from this already
      running process over one keep-alive connection, i.e. what berthd itself costs;
    - podman: `podman run --rm` (runc, cgroupfs, the ulimit flags this machine needs);
@@ -40,6 +41,7 @@ INNER = "BERTH_BENCH_ENGINE_INNER"
 # Idle RSS is read after this long without a request (berthd gives back what start-up and the
 # import touched after 10 s idle; dockerd gets the same wait).
 IDLE_S = 12
+BERTH_CLI = os.environ.get("BERTH") or str(REPO / "build" / "src" / "cmd" / "berth" / "berth")
 DOCKER_CLI = next((c for c in ("/usr/local/bin/docker", "/usr/bin/docker") if os.access(c, os.X_OK)),
                   "docker")
 
@@ -259,8 +261,12 @@ def run_inner(args):
             time.sleep(IDLE_S)
             res["berthd_idle_rss_kib"] = rss_kib(b.proc.pid)
             conn = UnixConn(b.sock)
+            benv = dict(b.env, BERTH_HOST=f"unix://{b.sock}")
             for net in ("bridge", "none"):
-                runs[("berth-cli", net)] = series(lambda: timed(
+                runs[("berth", net)] = series(lambda: timed(
+                    [BERTH_CLI, "run", "--rm", f"--network={net}", "busybox", "true"], benv),
+                    args.n)
+                runs[("docker-berthd", net)] = series(lambda: timed(
                     [DOCKER_CLI, "run", "--rm", f"--network={net}", "busybox", "true"], b.env),
                     args.n)
 
@@ -316,12 +322,13 @@ def run_inner(args):
             lines.append(f"run --rm busybox true, network {net} (median of {args.n}, seconds):")
             peers = [med(runs[(p, net)]) for p in ("podman", "docker") if (p, net) in runs]
             best = min(peers) if peers else None
-            for k in ("berth-cli", "berth-api", "podman", "docker"):
+            for k in ("berth", "docker-berthd", "berth-api", "podman", "docker"):
                 if (k, net) not in runs:
                     continue
                 m = med(runs[(k, net)])
-                ratio = f"  ratio to the faster peer {m / best:.3f}" if best and k.startswith("berth") else ""
-                lines.append(f"  {k:10s} median {m:.4f}  min {min(runs[(k, net)]):.4f}{ratio}")
+                ratio = (f"  ratio to the faster peer {m / best:.3f}"
+                         if best and k not in ("podman", "docker") else "")
+                lines.append(f"  {k:13s} median {m:.4f}  min {min(runs[(k, net)]):.4f}{ratio}")
                 res[f"{k}_{net}_median_s"] = m
         for k in sorted(res):
             if "burst" in k or "idle" in k:

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "common/detach_keys.h"
 #include "common/result.h"
 
 namespace berth::api {
@@ -75,7 +76,9 @@ class Exchange {
     // the container (docker run), so the answer must go out before the engine's attach,
     // which waits for that start.
     virtual Status hijackBegin(std::string_view contentType) = 0;
-    virtual Status hijackPump(int fd) = 0;
+    // `detachKeys`: the parsed detach sequence watched on the client's stdin (empty: none);
+    // typing it ends the pump without closing the process's stdin.
+    virtual Status hijackPump(int fd, std::string_view detachKeys) = 0;
     // Bytes straight to a hijacked client (an error after the handshake).
     virtual Status hijackWriteRaw(std::string_view data) = 0;
 
@@ -85,6 +88,7 @@ class Exchange {
     // True when the server is shutting down (long streams end).
     virtual bool serverStopping() const = 0;
 };
+
 
 // Error::code -> HTTP status as documented in engine.h.
 int httpStatusFor(const Error& e);

@@ -7,7 +7,7 @@ namespace berth::api {
 
 Status ExchangeImpl::hijack(std::string_view ct, int fd) {
     TRY(hijackBegin(ct));
-    return hijackPump(fd);
+    return hijackPump(fd, {});
 }
 
 Status ExchangeImpl::hijackBegin(std::string_view ct) {
@@ -38,13 +38,15 @@ Status ExchangeImpl::hijackBegin(std::string_view ct) {
     return okStatus();
 }
 
-Status ExchangeImpl::hijackPump(int fd) {
+Status ExchangeImpl::hijackPump(int fd, std::string_view detachKeys) {
     std::string early(static_cast<const char*>(buf_.data().data()), buf_.size());
     buf_.consume(buf_.size());
     // A hijacked stream is as idle as a keep-alive connection for a stopping server: it is
     // cut at once rather than holding the shutdown for the grace period.
     st_.busy->store(false);
-    return copyHijacked(c_, fd, early, st_.stopping);
+    HijackOptions o{early, st_.stopping, std::string(detachKeys)};
+    TRY(copyHijacked(c_, fd, o));
+    return okStatus();
 }
 
 }  // namespace berth::api

@@ -77,15 +77,20 @@ Status attach(Context& c, Exchange& ex) {
     o.stream = r.qBool("stream");
     o.logs = r.qBool("logs");
     o.detachKeys = r.q("detachKeys");
+    // Checked before the handshake: a bad spec is a 400, as dockerd.
+    auto keys = TRY(parseDetachKeys(o.detachKeys));
     auto info = TRY(c.engine.inspect(id(ex), false));
     bool tty = info["Config"].value("Tty", false);
+    // As dockerd, the keys are only watched on a TTY's stdin: without a TTY, closing the
+    // stream would end a StdinOnce container's stdin, which a detach must not do.
+    if (!tty || !o.stdinStream) keys.clear();
     TRY(ex.hijackBegin(tty ? kRaw : kMux));
     auto s = c.engine.attach(id(ex), o);
     if (!s) {
         // The handshake is out: the error can only go into the stream.
         return s.error().wrap("attach");
     }
-    return ex.hijackPump(s->fd.get());
+    return ex.hijackPump(s->fd.get(), keys);
 }
 
 Status exportRootfs(Context& c, Exchange& ex) {

@@ -9,9 +9,16 @@ using nlohmann::json;
 
 namespace {
 
+std::string stringField(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Status create(Context& c, Exchange& ex) {
     auto body = TRY(ex.bodyJson(false));
     if (!body.is_object()) return invalid("invalid JSON: expected an ExecConfig object");
+    if (auto k = body.find("DetachKeys"); k != body.end() && k->is_string())
+        TRY(parseDetachKeys(k->get<std::string>()));
     auto execId = TRY(c.engine.execCreate(ex.req().params[0], body));
     return ex.sendJson(201, json{{"Id", execId}});
 }
@@ -30,6 +37,12 @@ Status start(Context& c, Exchange& ex) {
     auto info = TRY(c.engine.execInspect(ex.req().params[0]));
     bool tty =
         body.contains("Tty") ? body.value("Tty", false) : info["ProcessConfig"].value("tty", false);
+    // The keys given at start win over those of exec create; checked before the handshake.
+    std::string spec = stringField(body, "DetachKeys");
+    if (spec.empty()) spec = stringField(info, "DetachKeys");
+    auto keys = TRY(parseDetachKeys(spec));
+    // Watched only on a TTY's stdin, as dockerd.
+    if (!tty || !info.value("OpenStdin", false)) keys.clear();
     TRY(ex.hijackBegin(tty ? "application/vnd.docker.raw-stream"
                            : "application/vnd.docker.multiplexed-stream"));
     auto s = c.engine.execStart(ex.req().params[0], body);
@@ -39,7 +52,7 @@ Status start(Context& c, Exchange& ex) {
         (void)ex.hijackWriteRaw(msg);
         return okStatus();
     }
-    return ex.hijackPump(s->fd.get());
+    return ex.hijackPump(s->fd.get(), keys);
 }
 
 Status resize(Context& c, Exchange& ex) {

@@ -215,7 +215,9 @@ Result<nlohmann::json> Engine::execInspect(const std::string& execId) const {
         {"OpenStdout", x->config.value("AttachStdout", false)},
         {"CanRemove", false},
         {"ContainerID", x->containerId},
-        {"DetachKeys", ""},
+        {"DetachKeys", x->config.contains("DetachKeys") && x->config["DetachKeys"].is_string()
+                           ? x->config["DetachKeys"].get<std::string>()
+                           : std::string()},
         {"Pid", x->pid.load()}};
 }
 

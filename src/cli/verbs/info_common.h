@@ -1,0 +1,42 @@
+// Helpers shared by the read-only container verbs (ps, inspect, logs, stats, top, port, events,
+// diff, wait, cp, export, commit): docker's formatting of ports and sizes, the raw JSON
+// re-indentation of `docker inspect`, and the --format help text.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "cli/ctx.h"
+#include "common/result.h"
+
+namespace berth::cli {
+
+// --format usage texts as docker words them (list commands / inspect-like commands).
+extern const char* const kInfoFormatListUsage;
+extern const char* const kInfoFormatJsonUsage;
+
+// go-units HumanSizeWithPrecision: "%.<prec>g" of the decimal size with kB/MB/... units.
+std::string infoHumanSizePrec(double bytes, int precision);
+
+// `docker ps`'s PORTS column from /containers/json "Ports": consecutive ports grouped into
+// ranges, "0.0.0.0:8080->80/tcp, 9000-9001/udp".
+std::string infoDisplayablePorts(const nlohmann::json& ports);
+
+// Go's json.Indent(raw, "", "    ") of a JSON text: the daemon's bytes kept as they are (key
+// order, escapes, number spelling), only whitespace changed.
+std::string infoIndentJson(std::string_view raw);
+
+// Whether a name is a container that exists (for the tty check of logs, cp...): the inspect
+// JSON, or the daemon's "No such container" error.
+Result<nlohmann::json> infoInspectContainer(Ctx& ctx, const std::string& name);
+
+// Go's time.Format(RFC3339Nano-fixed) of a unix time in nanoseconds, in local time:
+// "2025-01-01T00:00:00.000000000Z" (or "+01:00").
+std::string infoFormatTimeNano(int64_t unixNano);
+
+// A --since/--until value as docker sends it: "seconds.nanoseconds" ("" for "").
+Result<std::string> infoApiTimestamp(std::string_view value);
+
+}  // namespace berth::cli
