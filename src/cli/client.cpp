@@ -285,8 +285,8 @@ Result<Response> Client::exchange(const Request& r,
     bool hasBody = !r.body.empty() || r.method == "POST" || r.method == "PUT";
     std::string head = fmt::format(
         "{} /v{}{} HTTP/1.1\r\nHost: api.berth\r\n"
-        "User-Agent: Berth-Client/0.1.0 (linux)\r\n",
-        r.method, kClientApiVersion, r.path);
+        "User-Agent: Berth-Client/{} (linux)\r\n",
+        r.method, kClientApiVersion, r.path, kBerthVersion);
     if (hasBody)
         head +=
             fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n", r.contentType, r.body.size());

@@ -13,8 +13,6 @@ namespace berth::cli {
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
-
 void defineGlobals(Flags& f) {
     f.string("config", 0, "", "Location of client config files (default \"~/.berth\")").noDefault();
     f.boolean("debug", 'D', "Enable debug mode");
@@ -208,7 +206,7 @@ int runMain(int argc, char** argv) {
     }
     const Command& root = rootCommand();
     if (gf.b("version")) {
-        writeOut(fmt::format("Berth version {}\n", kVersion));
+        writeOut(fmt::format("Berth version {}\n", kBerthVersion));
         return 0;
     }
     std::vector<std::string> rest = gf.args();

@@ -22,7 +22,7 @@ struct Globals {
 };
 
 class Ctx {
-public:
+  public:
     explicit Ctx(Globals g);
     ~Ctx();
 
@@ -44,10 +44,13 @@ public:
     std::string registryAuthHeader(std::string_view registry) const;
     std::string configPath() const;
 
-private:
+  private:
     Globals g_;
     std::unique_ptr<Client> client_;
 };
+
+// The client's version (berth --version, berth version, the User-Agent).
+constexpr const char* kBerthVersion = "0.1.0";
 
 // The default daemon socket.
 constexpr const char* kDefaultHost = "unix:///run/berth/berth.sock";

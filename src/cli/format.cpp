@@ -864,6 +864,13 @@ Result<json> call(std::string_view name, const std::vector<json>& args, bool hea
 
 // ---------------------------------------------------------------------------------------------
 
+std::string unescapeFormat(std::string_view format) {
+    std::string f(format);
+    replaceAll(f, "\\t", "\t");
+    replaceAll(f, "\\n", "\n");
+    return f;
+}
+
 Result<std::string> renderList(std::string_view format, const std::vector<json>& rows,
                                const json& headers, const ListFormat& list, bool quiet) {
     std::string f(format);
@@ -875,8 +882,7 @@ Result<std::string> renderList(std::string_view format, const std::vector<json>&
         f = "{{json .}}";
     size_t b = f.find_first_not_of(' '), e = f.find_last_not_of(' ');
     f = b == std::string::npos ? "" : f.substr(b, e - b + 1);
-    replaceAll(f, "\\t", "\t");
-    replaceAll(f, "\\n", "\n");
+    f = unescapeFormat(f);
 
     auto tmpl = Template::parse(f);
     if (!tmpl) return invalid("template parsing error: {}", tmpl.error().msg);

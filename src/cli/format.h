@@ -25,6 +25,9 @@ struct ListFormat {
 // the header row (a field without a header shows "<no value>", as docker's) even with no rows,
 // aligned by tabwrite. Literal "\t" and "\n" in `format` become TAB and newline.
 // Errors: "template parsing error: ..." for a bad template or a row failing to execute.
+// docker's preFormat: "\t" and "\n" typed as two characters become the characters.
+std::string unescapeFormat(std::string_view format);
+
 Result<std::string> renderList(std::string_view format, const std::vector<nlohmann::json>& rows,
                                const nlohmann::json& headers, const ListFormat& list,
                                bool quiet = false);

@@ -113,6 +113,7 @@ int JsonMessageStream::width() const {
 }
 
 Status JsonMessageStream::out(std::string_view s) {
+    if (o_.quiet) return {};
     return writeOut(o_.outFd, s);
 }
 

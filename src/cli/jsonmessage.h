@@ -20,6 +20,7 @@ namespace berth::cli {
 
 struct JsonMessageOptions {
     int outFd = 1;
+    bool quiet = false;     // print nothing: only errors and aux are recorded (pull -q, build -q)
     bool terminal = false;  // ANSI cursor movement and progress bars
     int width = 0;          // columns for the bar; 0: outFd's width (200 when unknown)
     int64_t nowSec = 0;     // clock for the time left; 0: the real one (tests pin it)

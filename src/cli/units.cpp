@@ -9,15 +9,16 @@ namespace berth::cli {
 
 namespace {
 
-std::string customSize(double size, double base, const std::vector<const char*>& units) {
+std::string customSize(double size, double base, const std::vector<const char*>& units,
+                       int precision = 4) {
     size_t i = 0;
     while (size >= base && i + 1 < units.size()) {
         size /= base;
         ++i;
     }
-    // Go's %.4g and C's agree for the magnitudes reachable here (< base, or 0).
+    // Go's %.<n>g and C's agree for the magnitudes reachable here (< base, or 0).
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.4g%s", size, units[i]);
+    std::snprintf(buf, sizeof buf, "%.*g%s", precision, size, units[i]);
     return buf;
 }
 
@@ -173,7 +174,12 @@ void appendUtf8(std::string& out, char32_t r) {
 }
 
 std::string humanSize(double bytes) {
-    return customSize(bytes, 1000.0, {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"});
+    return humanSizePrec(bytes, 4);
+}
+
+std::string humanSizePrec(double bytes, int precision) {
+    return customSize(bytes, 1000.0, {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"},
+                      precision);
 }
 
 std::string bytesSize(double bytes) {

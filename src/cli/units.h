@@ -12,6 +12,9 @@ namespace berth::cli {
 
 // Decimal size with 4 significant digits: 0B, 999B, 1kB, 4.26MB, 5.6GB (go-units HumanSize).
 std::string humanSize(double bytes);
+// The same with `precision` significant digits (HumanSizeWithPrecision; docker's SIZE columns
+// of images, containers and stats use 3): "1.98MB".
+std::string humanSizePrec(double bytes, int precision);
 // Binary size with 4 significant digits: 512B, 1.5MiB, 2GiB (go-units BytesSize).
 std::string bytesSize(double bytes);
 // "Less than a second", "1 second", "About a minute", "3 hours", "2 weeks"... (HumanDuration).

@@ -27,10 +27,17 @@ def mask(s):
 
 
 def table(out):
-    """Header line and the masked rows, sorted (docker prints repos of one image in map
-    order)."""
+    """Header titles and the masked rows, sorted (docker prints repos of one image in map
+    order). Column widths follow the widest cell, and a CREATED time read a second apart
+    ("Less than a second ago" / "1 second ago") changes them, so the header is compared by
+    titles and each table is checked to be aligned under its own header instead."""
     lines = out.splitlines()
-    return lines[0], sorted(re.sub(r" +", " ", mask(line)) for line in lines[1:])
+    cols = columns(lines[0])
+    for line in lines[1:]:
+        for c in cols[1:]:
+            assert line[c - 1] == " " and line[c] != " ", f"row not aligned at {c}: {line!r}"
+    return re.split(r" {2,}", lines[0]), sorted(re.sub(r" +", " ", mask(line))
+                                                for line in lines[1:])
 
 
 def columns(header):

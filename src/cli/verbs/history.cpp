@@ -32,7 +32,7 @@ Result<int> runHistory(Ctx& ctx, const Flags& f) {
         r["CreatedBy"] = trunc ? ellipsis(by, 45) : by;
         r["CreatedSince"] = human ? timeAgo(created, now) : rfc3339(created);
         r["ID"] = trunc && id != "<missing>" ? truncateId(id) : id;
-        r["Size"] = human ? humanSize3(static_cast<double>(size)) : std::to_string(size);
+        r["Size"] = human ? humanSizePrec(static_cast<double>(size), 3) : std::to_string(size);
         std::string tags;
         if (h.contains("Tags") && h["Tags"].is_array())
             for (auto& t : h["Tags"]) tags += (tags.empty() ? "" : ", ") + t.get<std::string>();

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -71,11 +72,10 @@ class ContextTest : public ::testing::Test {
         char t[] = "/tmp/ctxtestXXXXXX";
         dir_ = mkdtemp(t);
     }
-    void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
     void write(const std::string& rel, const std::string& s) {
-        auto p = dir_ + "/" + rel;
-        auto slash = p.rfind('/');
-        std::system(("mkdir -p " + p.substr(0, slash)).c_str());
+        std::filesystem::path p = dir_ + "/" + rel;
+        std::filesystem::create_directories(p.parent_path());
         std::ofstream(p) << s;
     }
     std::string dir_;

@@ -2,21 +2,9 @@
 
 #include <ctime>
 
-#include <iterator>
-
 #include <fmt/format.h>
 
 namespace berth::cli {
-
-std::string humanSize3(double bytes) {
-    static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-    size_t i = 0;
-    while (bytes >= 1000.0 && i + 1 < std::size(kUnits)) {
-        bytes /= 1000.0;
-        ++i;
-    }
-    return fmt::format("{}{}", fmt::format("{:.3g}", bytes), kUnits[i]);
-}
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Output helpers of the image verbs: docker's 3-digit sizes and its time strings.
+// Output helpers of the image verbs: docker's time strings.
 #pragma once
 
 #include <cstdint>
@@ -6,8 +6,6 @@
 
 namespace berth::cli {
 
-// go-units HumanSizeWithPrecision(size, 3): "1.98MB".
-std::string humanSize3(double bytes);
 // Go's time.Unix(t).String() in local time: "2026-11-25 17:24:29 +0000 UTC".
 std::string goTimeString(int64_t unixSeconds);
 // RFC 3339 in local time: "2026-11-25T17:24:29Z" / "...+01:00".

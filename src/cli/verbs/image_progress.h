@@ -1,6 +1,5 @@
-// Renders the JSON message streams of pull, push, load, import and build as docker's
-// jsonmessage does: progress bars redrawn in place on a terminal, plain lines otherwise
-// (progress updates dropped), an error message ending the stream.
+// The JSON message streams of pull, push, load, import and build: the request streamed
+// through JsonMessageStream (cli/jsonmessage.h) to the command's stdout.
 #pragma once
 
 #include <functional>
@@ -24,9 +23,5 @@ struct ProgressOptions {
 // ("Error response from daemon: ..."); an error message in the stream is returned with its
 // text as is (code: its "code" when set, else 1 - the exit status docker uses).
 Status streamProgress(Ctx& ctx, const Request& r, const ProgressOptions& opts);
-
-// Docker's progress text for a progressDetail (bar when total is known); "" when nothing to
-// show. `width` is the terminal width (bars only when > 110); `now` for the time left.
-std::string progressText(const nlohmann::json& detail, int width, int64_t now);
 
 }  // namespace berth::cli

@@ -50,7 +50,7 @@ json row(const json& img, const std::string& repo, const std::string& tag,
     r["ID"] = trunc ? truncateId(id) : id;
     r["Repository"] = repo;
     r["SharedSize"] = shared == -1 ? "N/A" : humanSize(static_cast<double>(shared));
-    r["Size"] = humanSize3(static_cast<double>(size));
+    r["Size"] = humanSizePrec(static_cast<double>(size), 3);
     r["Tag"] = tag;
     r["UniqueSize"] =
         shared == -1 || size == -1 ? "N/A" : humanSize(static_cast<double>(size - shared));

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/format.h"
 #include "cli/units.h"
 #include "cli/verbs/sys_client_info.h"
 #include "cli/verbs/sys_format.h"
@@ -53,7 +54,7 @@ struct Printer {
 std::string clientText(bool debug) {
     Printer p;
     p.out = "Client: Berth\n";
-    p.nonEmpty(" Version:   ", kBerthClientVersion);
+    p.nonEmpty(" Version:   ", kBerthVersion);
     p.line(" Context:   ", "default");
     p.line(" Debug Mode:", debug ? "true" : "false");
     return p.out;
@@ -221,7 +222,7 @@ Command cmdInfo() {
             if (!info) return std::move(info).error();
             json data = *info;
             data["ClientInfo"] = {{"Debug", debug},
-                                  {"Version", kBerthClientVersion},
+                                  {"Version", kBerthVersion},
                                   {"DefaultAPIVersion", kClientApiVersion},
                                   {"GitCommit", ""},
                                   {"GoVersion", sysToolchain()},
@@ -232,9 +233,9 @@ Command cmdInfo() {
                                   {"Plugins", json::array()},
                                   {"Warnings", nullptr}};
             std::string tmpl = format == "json" ? "{{json .}}" : format;
-            auto out = sysRenderEach(tmpl, json::array({data}));
-            if (!out) return invalid("template parsing error: {}", out.error().msg);
-            ctx.out(*out);
+            auto out = TRY(renderEach(tmpl, {data}));
+            if (!out.errors.empty()) return invalid("{}", out.errors.front());
+            ctx.out(out.out);
             return 0;
         }
         ctx.out(clientText(debug) + "\nServer:\n");

@@ -33,18 +33,6 @@ const char* const kInfoFormatJsonUsage =
     "Refer to https://docs.docker.com/go/formatting/ for more information about formatting "
     "output with templates";
 
-std::string infoHumanSizePrec(double bytes, int precision) {
-    static const char* const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-    size_t i = 0;
-    while (bytes >= 1000.0 && i + 1 < std::size(units)) {
-        bytes /= 1000.0;
-        ++i;
-    }
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*g%s", precision, bytes, units[i]);
-    return buf;
-}
-
 namespace {
 
 struct Port {

@@ -17,9 +17,6 @@ namespace berth::cli {
 extern const char* const kInfoFormatListUsage;
 extern const char* const kInfoFormatJsonUsage;
 
-// go-units HumanSizeWithPrecision: "%.<prec>g" of the decimal size with kB/MB/... units.
-std::string infoHumanSizePrec(double bytes, int precision);
-
 // `docker ps`'s PORTS column from /containers/json "Ports": consecutive ports grouped into
 // ranges, "0.0.0.0:8080->80/tcp, 9000-9001/udp".
 std::string infoDisplayablePorts(const nlohmann::json& ports);

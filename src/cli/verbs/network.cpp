@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/format.h"
 #include "cli/units.h"
 #include "cli/verbs/sys_format.h"
 #include "cli/verbs/sys_net.h"
@@ -144,8 +145,8 @@ Command ls() {
         json headers = {{"CreatedAt", "CREATED"}, {"Driver", "DRIVER"}, {"ID", "NETWORK ID"},
                         {"IPv4", "IPV4"},         {"IPv6", "IPV6"},     {"Internal", "INTERNAL"},
                         {"Labels", "LABELS"},     {"Name", "NAME"},     {"Scope", "SCOPE"}};
-        ctx.out(TRY(sysRenderList(format, rows, headers,
-                                  "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}")));
+        ctx.out(TRY(renderList(format, std::vector<json>(rows.begin(), rows.end()), headers,
+                               {"table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"})));
         return 0;
     };
     return c;
@@ -173,7 +174,9 @@ Command inspect() {
             }
             found.push_back(std::move(*r));
         }
-        ctx.out(TRY(sysRenderEach(f.s("format"), found)));
+        auto each = TRY(renderEach(f.s("format"), std::vector<json>(found.begin(), found.end())));
+        ctx.out(each.out);
+        for (auto& e : each.errors) errs += e + "\n";
         ctx.err(errs);
         return errs.empty() ? 0 : 1;
     };

@@ -110,8 +110,8 @@ json psRow(const json& c, bool trunc, int64_t now) {
     r["Status"] = c.value("Status", "");
 
     double rw = c.value("SizeRw", 0.0), rootfs = c.value("SizeRootFs", 0.0);
-    std::string size = infoHumanSizePrec(rw, 3);
-    if (rootfs > 0) size += " (virtual " + infoHumanSizePrec(rootfs, 3) + ")";
+    std::string size = humanSizePrec(rw, 3);
+    if (rootfs > 0) size += " (virtual " + humanSizePrec(rootfs, 3) + ")";
     r["Size"] = size;
 
     std::vector<std::string> labels;

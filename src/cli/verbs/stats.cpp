@@ -105,9 +105,7 @@ void update(Entry& e, const json& s) {
 
 json row(const Entry& e, bool trunc) {
     auto pct = [](double v) { return fmt::format("{:.2f}%", v); };
-    auto io = [](double a, double b) {
-        return infoHumanSizePrec(a, 3) + " / " + infoHumanSizePrec(b, 3);
-    };
+    auto io = [](double a, double b) { return humanSizePrec(a, 3) + " / " + humanSizePrec(b, 3); };
     json r;
     r["Container"] = e.container;
     r["Name"] = e.name.size() > 1 ? e.name.substr(1) : "--";

@@ -5,8 +5,6 @@
 
 namespace berth::cli {
 
-constexpr const char* kBerthClientVersion = "0.1.0";
-
 // Where docker says "go1.24.3": the language and the compiler berth was built with.
 std::string sysToolchain();
 // The build time as Go's time.ANSIC ("Fri May 30 12:07:14 2025"), from __DATE__/__TIME__.

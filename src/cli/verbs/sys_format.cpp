@@ -1,94 +1,12 @@
 #include "cli/verbs/sys_format.h"
 
-#include <nlohmann/json.hpp>
-
-#include "cli/table.h"
-#include "cli/template.h"
-
 #include <algorithm>
+
+#include <nlohmann/json.hpp>
 
 namespace berth::cli {
 
 using nlohmann::json;
-
-std::string sysUnescapeFormat(std::string_view format) {
-    std::string out;
-    for (size_t i = 0; i < format.size(); i++) {
-        if (format[i] == '\\' && i + 1 < format.size() &&
-            (format[i + 1] == 't' || format[i + 1] == 'n')) {
-            out += format[i + 1] == 't' ? '\t' : '\n';
-            i++;
-        } else {
-            out += format[i];
-        }
-    }
-    return out;
-}
-
-namespace {
-
-std::string trimSpaces(std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    return std::string(s);
-}
-
-Result<Template> parseFormat(std::string_view text) {
-    auto t = Template::parse(text);
-    if (!t) return invalid("{}", t.error().msg);
-    return std::move(*t);
-}
-
-}  // namespace
-
-Result<std::string> sysRenderList(std::string_view format, const json& rows, const json& headers,
-                                  std::string_view defaultTable) {
-    std::string f(format);
-    if (f.empty() || f == "table") f = std::string(defaultTable);
-    bool table = f.rfind("table", 0) == 0;
-    std::string body;
-    if (table)
-        body = f.substr(5);
-    else if (f == "json")
-        body = "{{json .}}";
-    else
-        body = f;
-    body = sysUnescapeFormat(trimSpaces(body));
-    auto tmpl = TRY(parseFormat(body));
-    std::string out;
-    if (table) {
-        ExecOptions ho;
-        ho.headerFunctions = true;
-        out += tmpl.executePartial(headers, ho) + "\n";
-    }
-    for (auto& r : rows) {
-        auto line = tmpl.execute(r);
-        if (!line) return invalid("{}", line.error().msg);
-        out += *line + "\n";
-    }
-    if (table) out = tabwrite(out);
-    return out;
-}
-
-Result<std::string> sysRenderEach(std::string_view format, const json& items) {
-    if (format.empty()) {
-        if (items.empty()) return std::string("[]\n");
-        return items.dump(4) + "\n";
-    }
-    std::string body = format == "json" ? "{{json .}}" : sysUnescapeFormat(format);
-    auto tmpl = TRY(parseFormat(body));
-    std::string out;
-    for (auto& it : items) {
-        auto line = tmpl.execute(it);
-        if (!line) return invalid("{}", line.error().msg);
-        out += *line + "\n";
-    }
-    return out;
-}
-
-}  // namespace berth::cli
-
-namespace berth::cli {
 
 bool sysNaturalLess(std::string_view a, std::string_view b) {
     auto digit = [](char c) { return c >= '0' && c <= '9'; };

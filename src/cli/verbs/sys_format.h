@@ -1,5 +1,5 @@
-// docker's --format handling for the list and inspect output of the network, volume and system
-// verbs: "table" / "table TMPL" / "json" / a Go template, rendered over JSON rows.
+// Small output helpers of the network, volume and system verbs (their --format rendering is
+// cli/format.h's).
 #pragma once
 
 #include <string>
@@ -9,23 +9,6 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "common/result.h"
-
-namespace berth::cli {
-
-// Renders `rows` (a JSON array) as docker's formatter does: format "" or "table" uses
-// defaultTable ("table {{.ID}}\t..."); a table gets a header line (headers maps field ->
-// column title) and is aligned with docker's tabwriter; other formats print one line per row.
-Result<std::string> sysRenderList(std::string_view format, const nlohmann::json& rows,
-                                  const nlohmann::json& headers, std::string_view defaultTable);
-
-// inspect output: no format = the items as an indented JSON array (docker's 4 spaces), else
-// the template once per item.
-Result<std::string> sysRenderEach(std::string_view format, const nlohmann::json& items);
-
-// "\t" and "\n" typed as two characters become the characters (docker's preFormat).
-std::string sysUnescapeFormat(std::string_view format);
-
-}  // namespace berth::cli
 
 namespace berth::cli {
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/format.h"
 #include "cli/table.h"
 #include "cli/units.h"
 #include "cli/verbs/sys_format.h"
@@ -25,18 +26,8 @@ std::string size(int64_t n) {
     return humanSize(static_cast<double>(n));
 }
 
-// go-units HumanSizeWithPrecision(n, 3), as docker's SIZE columns of images and containers.
 std::string size3(int64_t n) {
-    static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-    double v = static_cast<double>(n);
-    int i = 0;
-    while (v >= 1000.0 && i < 8) {
-        v /= 1000.0;
-        i++;
-    }
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3g%s", v, units[i]);
-    return buf;
+    return humanSizePrec(static_cast<double>(n), 3);
 }
 
 std::string withPercent(int64_t reclaimable, int64_t total) {
@@ -222,9 +213,10 @@ Command cmdSystemDf() {
                         {"Active", "ACTIVE"},
                         {"Size", "SIZE"},
                         {"Reclaimable", "RECLAIMABLE"}};
-        ctx.out(TRY(sysRenderList(
-            format, summaryRows(df), headers,
-            "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}")));
+        json rows = summaryRows(df);
+        ctx.out(TRY(renderList(
+            format, std::vector<json>(rows.begin(), rows.end()), headers,
+            {"table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"})));
         return 0;
     };
     return c;

@@ -2,6 +2,7 @@
 // `docker version` prints them.
 #include <nlohmann/json.hpp>
 
+#include "cli/format.h"
 #include "cli/table.h"
 #include "cli/verbs/sys_client_info.h"
 #include "cli/verbs/sys_format.h"
@@ -24,7 +25,7 @@ std::string str(const json& o, const char* k) {
 
 ordered_json clientJson() {
     return {{"Platform", {{"Name", "Berth"}}},
-            {"Version", kBerthClientVersion},
+            {"Version", kBerthVersion},
             {"ApiVersion", kClientApiVersion},
             {"DefaultAPIVersion", kClientApiVersion},
             {"GitCommit", ""},
@@ -119,10 +120,9 @@ Command cmdVersion() {
                 json data = json::parse(all.dump());
                 data["Client"]["APIVersion"] = data["Client"]["ApiVersion"];
                 if (sv) data["Server"]["APIVersion"] = data["Server"]["ApiVersion"];
-                json items = json::array({data});
-                auto out = sysRenderEach(sysUnescapeFormat(format), items);
-                if (!out) return invalid("template parsing error: {}", out.error().msg);
-                ctx.out(*out);
+                auto out = TRY(renderEach(unescapeFormat(format), {data}));
+                if (!out.errors.empty()) return invalid("{}", out.errors.front());
+                ctx.out(out.out);
             }
         } else {
             std::string text = clientText(client);

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/format.h"
 #include "cli/units.h"
 #include "cli/verbs/sys_format.h"
 #include "cli/verbs/sys_prune.h"
@@ -145,7 +146,8 @@ Command ls() {
                         {"Scope", "SCOPE"},
                         {"Size", "SIZE"},
                         {"Status", "STATUS"}};
-        ctx.out(TRY(sysRenderList(format, rows, headers, "table {{.Driver}}\t{{.Name}}")));
+        ctx.out(TRY(renderList(format, std::vector<json>(rows.begin(), rows.end()), headers,
+                               {"table {{.Driver}}\t{{.Name}}"})));
         return 0;
     };
     return c;
@@ -173,7 +175,9 @@ Command inspect() {
             }
             found.push_back(std::move(*r));
         }
-        ctx.out(TRY(sysRenderEach(f.s("format"), found)));
+        auto each = TRY(renderEach(f.s("format"), std::vector<json>(found.begin(), found.end())));
+        ctx.out(each.out);
+        for (auto& e : each.errors) errs += e + "\n";
         ctx.err(errs);
         return errs.empty() ? 0 : 1;
     };
