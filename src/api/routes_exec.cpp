@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/context.h"
+#include "monitor/mux.h"
 
 namespace berth::api {
 
@@ -47,9 +48,10 @@ Status start(Context& c, Exchange& ex) {
                            : "application/vnd.docker.multiplexed-stream"));
     auto s = c.engine.execStart(ex.req().params[0], body);
     if (!s) {
-        // Only the stream is left to tell the client: docker writes the error text there.
+        // Only the stream is left to tell the client: dockerd writes the error text there, as
+        // a stdout frame when the stream is multiplexed.
         std::string msg = s.error().str() + "\r\n";
-        (void)ex.hijackWriteRaw(msg);
+        (void)ex.hijackWriteRaw(tty ? msg : monitor::mux::frame(1, msg));
         return okStatus();
     }
     return ex.hijackPump(s->fd.get(), keys);

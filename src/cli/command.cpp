@@ -61,6 +61,7 @@ Globals makeGlobals(const Flags& f) {
 
 std::string usageLine(const Command& c, const std::string& path) {
     if (path == "berth") return "Usage:  berth [OPTIONS] COMMAND";
+    if (!c.run && c.flags) return fmt::format("Usage:  {} [OPTIONS] COMMAND", path);
     if (!c.run) return fmt::format("Usage:  {} COMMAND", path);
     return c.use.empty() ? fmt::format("Usage:  {}", path)
                          : fmt::format("Usage:  {} {}", path, c.use);
@@ -220,7 +221,27 @@ int runMain(int argc, char** argv) {
 
     const Command* cmd = &root;
     std::string path = "berth";
+    // Options of a management command that has its own (`berth compose -f x.yaml up`): parsed
+    // before its subcommand and handed to the verb through Ctx::parentFlags.
+    Flags parentFlags;
+    bool haveParentFlags = false;
     while (!rest.empty() && !cmd->subs.empty()) {
+        if (cmd->flags && cmd != &root) {
+            Flags pf;
+            cmd->flags(pf);
+            if (auto st = pf.parse(rest, false); !st) {
+                writeErr(fmt::format("{}\n\n{}\n\nRun '{} --help' for more information\n",
+                                     st.error().msg, usageLine(*cmd, path), path));
+                return kExitCliError;
+            }
+            if (pf.helpRequested() || pf.args().empty()) {
+                writeOut(helpText(*cmd, path));
+                return 0;
+            }
+            rest = pf.args();
+            parentFlags = std::move(pf);
+            haveParentFlags = true;
+        }
         if (!rest[0].empty() && rest[0][0] == '-') break;
         const Command* sub = findSub(*cmd, rest[0]);
         if (!sub) {
@@ -272,6 +293,7 @@ int runMain(int argc, char** argv) {
         return 1;
     }
     Ctx ctx(makeGlobals(gf));
+    if (haveParentFlags) ctx.parentFlags = &parentFlags;
     auto r = cmd->run(ctx, f);
     if (!r) {
         const Error& e = r.error();

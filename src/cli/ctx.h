@@ -11,6 +11,7 @@
 namespace berth::cli {
 
 class Client;
+class Flags;
 
 struct Globals {
     std::string host;  // -H / BERTH_HOST / DOCKER_HOST; "" = default socket
@@ -31,6 +32,10 @@ class Ctx {
     Result<Client*> client();
     // The address in use, for messages ("unix:///run/berth/berth.sock").
     std::string hostUrl() const;
+
+    // The options of the management command above the verb, when it has its own (compose's
+    // -f/-p/--profile...); null otherwise.
+    const Flags* parentFlags = nullptr;
 
     // Standard streams (the fds, so tests can redirect them).
     int inFd = 0, outFd = 1, errFd = 2;

@@ -28,10 +28,15 @@ std::string envValue(const std::vector<std::string>& env, const std::string& key
     return {};
 }
 
-bool isExecutableFile(const std::string& p) {
+// 0 when `p` is an executable regular file, else why not (ENOENT, EISDIR, EACCES, ...).
+int execProblem(const std::string& p) {
     struct stat st;
-    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+    if (::stat(p.c_str(), &st) < 0) return errno;
+    if (S_ISDIR(st.st_mode)) return EISDIR;
+    if (!S_ISREG(st.st_mode) || ::access(p.c_str(), X_OK) < 0) return EACCES;
+    return 0;
 }
+bool isExecutableFile(const std::string& p) { return execProblem(p) == 0; }
 
 Status loadSeccomp(const Plan& plan) {
     auto listener = TRY(seccomp::install(*plan.seccomp));
@@ -63,8 +68,13 @@ void resetSignals() {
 Result<std::string> lookPath(const std::string& file, const std::vector<std::string>& env) {
     if (file.empty()) return invalid("process.args[0] is empty");
     if (file.find('/') != std::string::npos) {
-        if (!isExecutableFile(file)) {
-            return makeError(errno ? errno : EACCES, "exec: \"{}\"", file);
+        if (int e = execProblem(file)) {
+            // runc's wording: the docker CLI maps "permission denied" to 126 and "no such file or
+            // directory" to 127.
+            const char* why = e == ENOENT ? "no such file or directory"
+                              : e == EISDIR ? "is a directory"
+                                            : "permission denied";
+            return Error{e, fmt::format("exec: \"{}\": {}", file, why), true};
         }
         return file;
     }
@@ -80,7 +90,7 @@ Result<std::string> lookPath(const std::string& file, const std::vector<std::str
         if (isExecutableFile(cand)) return cand;
         start = end + 1;
     }
-    return makeError(ENOENT, "exec: \"{}\": executable file not found in $PATH", file);
+    return Error{ENOENT, fmt::format("exec: \"{}\": executable file not found in $PATH", file), true};
 }
 
 Result<std::string> prepare(const Plan& plan) {

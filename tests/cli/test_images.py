@@ -336,6 +336,22 @@ def test_push_pull_login(shared_daemon, tmp_path):
         b, k = d.both("push", f"{reg.host}/h5/nope:v1")
         assert (b.rc, b.out, b.err) == (k.rc, k.out, k.err)
 
+        # run and create pull an image that is missing, as docker does; --pull never does not.
+        never = []
+        for cli in (d.berth, d.dockerc):
+            d.berth("rmi", f"{ref}:v1")
+            r = cli("run", "--rm", f"{ref}:v1", "echo", "pulled-and-ran")
+            assert r.err.startswith(f"Unable to find image '{ref}:v1' locally\n"), r.err
+            assert r.out.endswith("pulled-and-ran\n") and "Downloaded newer image" in r.err
+            d.berth("rmi", f"{ref}:v1")
+            r = cli("create", "--pull", "never", f"{ref}:v1", check=False)
+            assert r.rc != 0 and f"No such image: {ref}:v1" in r.err
+            never.append((r.rc, r.out, r.err.replace("berth", "docker")))
+            r = cli("create", "--name", "h5-pulled", f"{ref}:v1", "true")
+            assert re.fullmatch(r"[0-9a-f]{64}\n", r.out) and "Downloaded newer image" in r.err
+            d.berth("rm", "h5-pulled")
+        assert never[0] == never[1]
+
         # login stores docker's format; logout removes it.
         b = d.berth("login", "-u", "h5", "--password-stdin", reg.host, input=b"secret\n")
         assert b.out == "Login Succeeded\n"

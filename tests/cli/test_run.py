@@ -88,6 +88,14 @@ def test_missing_image_with_pull_never(d):
     assert b.err.replace("berth", "docker") == k.err
 
 
+@pytest.mark.parametrize("cmd,why", [("/etc/passwd", "permission denied"),
+                                     ("/etc", "is a directory")])
+def test_not_executable_126(d, cmd, why):
+    b, k = d.both("run", "--rm", "busybox", cmd)
+    assert b.rc == k.rc == 126, (b, k)
+    assert f'exec: "{cmd}": {why}' in b.err
+
+
 def test_missing_command_127(d):
     b, k = d.both("run", "--rm", "busybox", "h3-nonexistent-cmd")
     assert b.rc == k.rc == 127, (b, k)
