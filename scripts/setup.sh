@@ -11,9 +11,10 @@ PACKAGES=(
   # libraries
   libseccomp-dev libcap-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev libarchive-dev libzstd-dev zlib1g-dev libssl-dev libsqlite3-dev libboost-dev
+  libyaml-cpp-dev
   # end-to-end tests, demo and benchmark
   busybox-static runc crun podman skopeo umoci hyperfine wrk python3-pytest jq iproute2 time
-  docker-registry apache2-utils python3-cryptography
+  docker-registry apache2-utils python3-cryptography docker-compose podman-compose
   util-linux tar curl procps
 )
 

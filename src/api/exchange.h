@@ -4,6 +4,7 @@
 // interface (conn.cpp), so the route files compile without it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -78,7 +79,9 @@ class Exchange {
     virtual Status hijackBegin(std::string_view contentType) = 0;
     // `detachKeys`: the parsed detach sequence watched on the client's stdin (empty: none);
     // typing it ends the pump without closing the process's stdin.
-    virtual Status hijackPump(int fd, std::string_view detachKeys) = 0;
+    // `beforeEof` (may be empty) runs after the output ended, before the client sees EOF.
+    virtual Status hijackPump(int fd, std::string_view detachKeys,
+                              std::function<void()> beforeEof = {}) = 0;
     // Bytes straight to a hijacked client (an error after the handshake).
     virtual Status hijackWriteRaw(std::string_view data) = 0;
 
@@ -88,7 +91,6 @@ class Exchange {
     // True when the server is shutting down (long streams end).
     virtual bool serverStopping() const = 0;
 };
-
 
 // Error::code -> HTTP status as documented in engine.h.
 int httpStatusFor(const Error& e);

@@ -38,13 +38,14 @@ Status ExchangeImpl::hijackBegin(std::string_view ct) {
     return okStatus();
 }
 
-Status ExchangeImpl::hijackPump(int fd, std::string_view detachKeys) {
+Status ExchangeImpl::hijackPump(int fd, std::string_view detachKeys,
+                                std::function<void()> beforeEof) {
     std::string early(static_cast<const char*>(buf_.data().data()), buf_.size());
     buf_.consume(buf_.size());
     // A hijacked stream is as idle as a keep-alive connection for a stopping server: it is
     // cut at once rather than holding the shutdown for the grace period.
     st_.busy->store(false);
-    HijackOptions o{early, st_.stopping, std::string(detachKeys)};
+    HijackOptions o{early, st_.stopping, std::string(detachKeys), std::move(beforeEof)};
     TRY(copyHijacked(c_, fd, o));
     return okStatus();
 }

@@ -178,7 +178,8 @@ class ExchangeImpl final : public Exchange {
 
     Status hijack(std::string_view ct, int fd) override;
     Status hijackBegin(std::string_view ct) override;
-    Status hijackPump(int fd, std::string_view detachKeys) override;
+    Status hijackPump(int fd, std::string_view detachKeys,
+                      std::function<void()> beforeEof = {}) override;
     Status hijackWriteRaw(std::string_view data) override { return c_.writeAll(data); }
 
     int status() const { return status_; }

@@ -91,6 +91,7 @@ Result<bool> copyHijacked(Conn& c, int fd, const HijackOptions& o) {
             }
         }
     }
+    if (!detached && o.beforeEof) o.beforeEof();
     c.shutdownWrite();
     drainClient(c);
     return detached;

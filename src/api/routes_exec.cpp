@@ -1,4 +1,7 @@
 // Exec routes: create, start (hijack unless detached), resize, inspect.
+#include <chrono>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "api/context.h"
@@ -54,7 +57,17 @@ Status start(Context& c, Exchange& ex) {
         (void)ex.hijackWriteRaw(tty ? msg : monitor::mux::frame(1, msg));
         return okStatus();
     }
-    return ex.hijackPump(s->fd.get(), keys);
+    // The output ends when the process closes it, a moment before its exit is recorded: the
+    // client inspects the exec for its exit code right after EOF (docker's CLI does), so EOF
+    // waits for the exit (bounded: a process may close its output and live on).
+    std::string id = ex.req().params[0];
+    return ex.hijackPump(s->fd.get(), keys, [&c, id] {
+        for (int i = 0; i < 500; i++) {
+            auto x = c.engine.execInspect(id);
+            if (!x || !(*x).value("Running", false)) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    });
 }
 
 Status resize(Context& c, Exchange& ex) {

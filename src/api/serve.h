@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,9 @@ struct HijackOptions {
     // Set when the server stops: a client EOF then cuts the stream as a detach.
     const std::atomic<bool>* stopping = nullptr;
     std::string detachKeys;  // parsed sequence; empty: no detach watch
+    // Runs when the process's output has ended, before the client sees EOF (exec: wait for the
+    // exit code to be recorded, so an inspect right after EOF finds it).
+    std::function<void()> beforeEof;
 };
 
 // Copies client <-> fd until fd reaches EOF (or the client resets): `early` goes to fd first;

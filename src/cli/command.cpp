@@ -158,6 +158,18 @@ size_t editDistance(std::string_view a, std::string_view b) {
     return prev[b.size()];
 }
 
+Result<int> invokeVerb(Ctx& ctx, std::string_view verb, const std::vector<std::string>& args) {
+    const Command* cmd = findSub(rootCommand(), verb);
+    if (!cmd || !cmd->run) return invalid("no verb {}", verb);
+    Flags f;
+    if (cmd->flags) cmd->flags(f);
+    TRY(f.parse(args, cmd->interspersed));
+    int n = static_cast<int>(f.args().size());
+    if (n < cmd->minArgs || (cmd->maxArgs >= 0 && n > cmd->maxArgs))
+        return invalid("{}: wrong number of arguments", verb);
+    return cmd->run(ctx, f);
+}
+
 std::string helpText(const Command& c, const std::string& path) {
     std::string out = usageLine(c, path) + "\n\n";
     out += (c.longHelp.empty() ? c.shortHelp : c.longHelp) + "\n";

@@ -30,10 +30,10 @@ struct Command {
     std::string longHelp;              // optional, shown under Usage in --help
     std::string group;                 // in `berth --help`: "common", "management", "" (other)
     std::function<void(Flags&)> flags;
-    RunFn run;                         // empty for a management command (has subs)
+    RunFn run;  // empty for a management command (has subs)
     int minArgs = 0;
-    int maxArgs = -1;                  // -1: unbounded
-    bool interspersed = true;          // false: flags end at the first positional (run, exec)
+    int maxArgs = -1;          // -1: unbounded
+    bool interspersed = true;  // false: flags end at the first positional (run, exec)
     std::vector<Command> subs;
     // Filled while building the tree: the other full paths that run the same verb
     // ("berth container ls", "berth ps"), shown as "Aliases:" in help.
@@ -46,6 +46,10 @@ const Command& rootCommand();
 
 // Runs `berth <argv...>` and returns the process's exit code.
 int runMain(int argc, char** argv);
+
+// Runs the top-level verb `verb` (e.g. "exec", "start") with `args` (its flags and arguments,
+// parsed as on the command line) in `ctx`: how `berth compose exec` reuses `berth exec`.
+Result<int> invokeVerb(Ctx& ctx, std::string_view verb, const std::vector<std::string>& args);
 
 // Levenshtein distance, for "did you mean" suggestions.
 size_t editDistance(std::string_view a, std::string_view b);

@@ -2,6 +2,7 @@
 // group them (`berth container ls` == `berth ps`), and the alias paths shown in help.
 #include <algorithm>
 
+#include "cli/compose/verbs.h"
 #include "cli/verbs/verbs.h"
 
 namespace berth::cli {
@@ -87,6 +88,7 @@ Command build() {
               {cmdBuild(), cmdHistory(), cmdImport(), renamed(cmdImageInspect(), "inspect", {}),
                cmdLoad(), renamed(cmdImages(), "ls", {"list"}), cmdImagePrune(), cmdPull(),
                cmdPush(), renamed(cmdRmi(), "rm", {"remove"}), cmdSave(), cmdTag()}),
+        compose::cmdCompose(),
         cmdNetwork(),
         cmdVolume(),
         group("system", "Manage Berth", {cmdSystemDf(), cmdEvents(), cmdInfo(), cmdSystemPrune()}),

@@ -50,13 +50,6 @@ bool isDigit(char c) {
     return c >= '0' && c <= '9';
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 // Fixed-width decimal field; false when not all digits.
 bool parseDigits(std::string_view s, size_t pos, size_t n, int& out) {
     if (pos + n > s.size()) return false;
@@ -208,81 +201,9 @@ std::string timeAgo(int64_t unixSeconds, int64_t now) {
     return humanDuration(static_cast<double>(now - unixSeconds)) + " ago";
 }
 
-Result<int64_t> parseBytes(std::string_view s) {
-    size_t sep = s.find_last_of("0123456789. ");
-    if (sep == std::string_view::npos) return invalid("invalid size: '{}'", s);
-    std::string_view num = s.substr(0, s[sep] == ' ' ? sep : sep + 1);
-    std::string sfx = lower(s.substr(sep + 1));
-    std::string numStr(num);
-    char* end = nullptr;
-    double size = numStr.empty() ? 0 : std::strtod(numStr.c_str(), &end);
-    bool okNum = !numStr.empty() && end == numStr.c_str() + numStr.size() &&
-                 numStr.find_first_of("xXpPnN") == std::string::npos && numStr[0] != ' ';
-    if (!okNum) return invalid("strconv.ParseFloat: parsing \"{}\": invalid syntax", num);
-    if (size < 0) return invalid("invalid size: '{}'", s);
-    if (sfx.empty()) return static_cast<int64_t>(size);
-    auto badSuffix = [&] { return invalid("invalid suffix: '{}'", sfx); };
-    if (sfx.size() > 3) return badSuffix();
-    if (sfx[0] == 'b') {
-        if (sfx.size() > 1) return badSuffix();
-        return static_cast<int64_t>(size);
-    }
-    static constexpr std::string_view kUnits = "kmgtp";
-    size_t u = kUnits.find(sfx[0]);
-    if (u == std::string_view::npos) return badSuffix();
-    size *= std::pow(1024.0, static_cast<double>(u + 1));
-    if ((sfx.size() == 2 && sfx[1] != 'b') || (sfx.size() == 3 && sfx.substr(1) != "ib"))
-        return badSuffix();
-    return static_cast<int64_t>(size);
-}
 
 Result<double> parseDurationSeconds(std::string_view s) {
-    auto bad = [&] { return invalid("time: invalid duration \"{}\"", s); };
-    std::string_view v = s;
-    bool neg = false;
-    if (!v.empty() && (v[0] == '-' || v[0] == '+')) {
-        neg = v[0] == '-';
-        v.remove_prefix(1);
-    }
-    if (v == "0") return 0.0;
-    if (v.empty()) return bad();
-    double total = 0;
-    while (!v.empty()) {
-        size_t i = 0;
-        while (i < v.size() && isDigit(v[i])) ++i;
-        size_t intDigits = i, fracDigits = 0;
-        if (i < v.size() && v[i] == '.') {
-            ++i;
-            size_t f = i;
-            while (i < v.size() && isDigit(v[i])) ++i;
-            fracDigits = i - f;
-        }
-        if (intDigits == 0 && fracDigits == 0) return bad();
-        double n = std::strtod(std::string(v.substr(0, i)).c_str(), nullptr);
-        v.remove_prefix(i);
-        size_t u = 0;
-        while (u < v.size() && v[u] != '.' && !isDigit(v[u])) ++u;
-        if (u == 0) return invalid("time: missing unit in duration \"{}\"", s);
-        std::string_view unit = v.substr(0, u);
-        double mult;
-        if (unit == "ns")
-            mult = 1e-9;
-        else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs")
-            mult = 1e-6;
-        else if (unit == "ms")
-            mult = 1e-3;
-        else if (unit == "s")
-            mult = 1;
-        else if (unit == "m")
-            mult = 60;
-        else if (unit == "h")
-            mult = 3600;
-        else
-            return invalid("time: unknown unit \"{}\" in duration \"{}\"", unit, s);
-        total += n * mult;
-        v.remove_prefix(u);
-    }
-    return neg ? -total : total;
+    return static_cast<double>(TRY(parseDurationNs(s))) / 1e9;
 }
 
 Result<int64_t> parseTimestamp(std::string_view s, int64_t now) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "common/units.h"
 
 namespace berth::cli {
 
@@ -23,7 +24,7 @@ std::string humanDuration(double seconds);
 std::string timeAgo(int64_t unixSeconds, int64_t now);
 
 // "512m", "1g", "1.5GiB", "1024": bytes, binary units, case-insensitive (go-units RAMInBytes).
-Result<int64_t> parseBytes(std::string_view s);
+using berth::parseBytes;
 // A Go duration ("10s", "1m30s", "500ms", "-1.5h") in seconds (time.ParseDuration).
 Result<double> parseDurationSeconds(std::string_view s);
 // A --since/--until value: RFC 3339 (with or without fraction/zone; local time when no zone),

@@ -95,6 +95,7 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
               {"args", stringList(cfg.value("Cmd", Json()))},
               {"env", env},
               {"cwd", cwd.empty() ? "/" : cwd},
+              {"rlimits", ociRlimits(c.hostConfig)},
               {"capabilities",
                {{"bounding", caps},
                 {"effective", root ? caps : none},

@@ -117,7 +117,13 @@ void Engine::Impl::startHealth(Entry& e) {
                 r.output = started2.error().str();
             } else {
                 if (att && *att) readFrames((*att)->get(), t0 + timeout, r.output);
+                // The output ends a moment before the monitor records the exit: wait for it
+                // (up to the probe's deadline) rather than take the probe for timed out.
                 auto st = monitor::inspect(dir);
+                while ((!st || !st->exit) && nowNs() < t0 + timeout) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                    st = monitor::inspect(dir);
+                }
                 if (st && st->exit) {
                     r.exitCode = st->exit->exitCode;
                 } else {

@@ -173,6 +173,8 @@ struct SpecInputs {
 Result<std::string> ociSpec(const Container& c, const SpecInputs& in);
 // linux.resources of HostConfig (for docker update; devices left out).
 Json ociResources(const Json& hostConfig);
+// process.rlimits from HostConfig.Ulimits (exec processes get the container's, as docker's).
+Json ociRlimits(const Json& hostConfig);
 
 // create.cpp: request -> record.
 Result<Container> buildContainer(const Json& body, const std::string& id, const std::string& name,

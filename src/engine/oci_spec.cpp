@@ -93,6 +93,10 @@ Json rlimits(const Json& hc) {
 
 }  // namespace
 
+Json ociRlimits(const Json& hostConfig) {
+    return rlimits(hostConfig);
+}
+
 Json ociResources(const Json& hostConfig) {
     Json r = resources(hostConfig);
     r.erase("devices");

@@ -1,6 +1,7 @@
 #include "image/service.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/sys.h"
 #include "image/media.h"
@@ -119,8 +120,8 @@ Result<Image> Service::registerImage(const Digest& manifestDigest, const std::st
         return invalid("image config lists {} layers, its manifest {}", cfg.diffIds.size(),
                        man.layers.size());
     for (auto& d : cfg.diffIds)
-        if (!layers_->has(d)) return makeError(ENOENT, "register image: layer {} is not unpacked",
-                                               d.str());
+        if (!layers_->has(d))
+            return makeError(ENOENT, "register image: layer {} is not unpacked", d.str());
     std::optional<Reference> tref;
     if (!tagRef.empty()) {
         tref = TRY(Reference::parse(tagRef));
@@ -148,9 +149,8 @@ Result<Image> Service::registerImage(const Digest& manifestDigest, const std::st
         if (!rdFull.empty()) {
             // One digest per repository: a newer pull of the repo replaces the old entry.
             auto name = rdFull.substr(0, rdFull.find('@'));
-            std::erase_if(rec.repoDigests, [&](const std::string& s) {
-                return s.substr(0, s.find('@')) == name;
-            });
+            std::erase_if(rec.repoDigests,
+                          [&](const std::string& s) { return s.substr(0, s.find('@')) == name; });
             rec.repoDigests.push_back(rdFull);
         }
         if (tref) {
@@ -174,8 +174,8 @@ Result<Image> Service::createImage(const ImageConfig& cfg, const std::vector<Des
     auto cfgDigest = TRY(content_->put(cfgText));
     Manifest m;
     m.mediaType = docker ? media::kDockerManifest : media::kOciManifest;
-    m.config = Descriptor{std::string(docker ? media::kDockerConfig : media::kOciConfig),
-                          cfgDigest, static_cast<int64_t>(cfgText.size())};
+    m.config = Descriptor{std::string(docker ? media::kDockerConfig : media::kOciConfig), cfgDigest,
+                          static_cast<int64_t>(cfgText.size())};
     m.layers = layers;
     auto manDigest = TRY(content_->put(toJson(m)));
     auto img = TRY(registerImage(manDigest, ref));
@@ -192,9 +192,8 @@ Result<Image> Service::createImage(const ImageConfig& cfg, const std::vector<Des
 Result<Digest> Service::putLayerBlobFromUpper(const std::string& upperDir, Digest& diffId) {
     auto key = fmt::format("commit-{}-{}", getpid(), sha256Of(upperDir + nowRfc3339()).shortHex());
     auto w = TRY(content_->ingest(key, false));
-    auto comp = TRY(archive::makeCompressor(archive::Compression::Gzip,
-                                            [&](const void* p, size_t n) { return w.write(p, n); },
-                                            1));
+    auto comp = TRY(archive::makeCompressor(
+        archive::Compression::Gzip, [&](const void* p, size_t n) { return w.write(p, n); }, 1));
     auto tar = archive::writeTar(
         upperDir, [&](const void* p, size_t n) { return comp->write(p, n); },
         archive::Compression::None, archive::TarOptions{.fromOverlayUpper = true});
@@ -244,8 +243,8 @@ Result<Image> Service::commit(const std::string& upperDir, const CommitOptions& 
             TRY_CTX(layers_->create(rd, diffId), "commit");
         }
         cfg.diffIds.push_back(diffId);
-        layers.push_back(Descriptor{std::string(media::kOciLayerGzip), blob,
-                                    TRY(content_->size(blob))});
+        layers.push_back(
+            Descriptor{std::string(media::kOciLayerGzip), blob, TRY(content_->size(blob))});
     }
     // Layer media types follow the parent's family so the manifest stays one kind.
     bool docker = std::any_of(layers.begin(), layers.end(), [](const Descriptor& d) {
@@ -261,11 +260,16 @@ Result<Image> Service::commit(const std::string& upperDir, const CommitOptions& 
 Result<RootfsLayers> Service::rootfsLayers(const Digest& imageId) const {
     auto img = TRY(loadImage(imageId));
     RootfsLayers r;
+    // Layers are stored by content, so an image can list one twice (two steps that made the
+    // same change, often an empty one). Overlay refuses a lower dir given twice (ELOOP); the
+    // topmost copy shadows everything the lower one holds, so the lower one is left out.
+    std::set<std::string> seen;
     for (auto it = img.config.diffIds.rbegin(); it != img.config.diffIds.rend(); ++it) {
         if (!layers_->has(*it))
             return makeError(ENOENT, "layer {} of image {} is missing", it->str(),
                              imageId.shortHex());
-        r.lowerDirs.push_back(layers_->diffDir(*it));
+        std::string dir = layers_->diffDir(*it);
+        if (seen.insert(dir).second) r.lowerDirs.push_back(std::move(dir));
     }
     if (r.lowerDirs.empty()) r.lowerDirs.push_back(layers_->emptyDir());
     return r;

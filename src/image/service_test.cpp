@@ -23,8 +23,8 @@ struct TempDir {
 };
 
 // An image with one layer made by adopting a directory holding `file`.
-Image makeImage(Service& s, const std::string& tmp, const std::string& file,
-                const std::string& ref, const std::string& parent = "") {
+Image makeImage(Service& s, const std::string& tmp, const std::string& file, const std::string& ref,
+                const std::string& parent = "") {
     auto dir = tmp + "/src-" + file;
     EXPECT_TRUE(sys::mkdirAll(dir, 0755));
     EXPECT_TRUE(sys::writeFile(dir + "/" + file, file, O_WRONLY | O_CREAT | O_TRUNC, 0644));
@@ -165,8 +165,8 @@ TEST(Snapshot, OverlayOfLayersWithUpper) {
     ASSERT_TRUE(unmount(mnt));
     EXPECT_TRUE(sys::exists(spec->upperDir + "/new"));
     EXPECT_FALSE(sys::exists(l1 + "/new"));
-    EXPECT_EQ(overlayOptions(*spec), "lowerdir=" + l2 + ":" + l1 + ",upperdir=" +
-                                         spec->upperDir + ",workdir=" + spec->workDir);
+    EXPECT_EQ(overlayOptions(*spec), "lowerdir=" + l2 + ":" + l1 + ",upperdir=" + spec->upperDir +
+                                         ",workdir=" + spec->workDir);
     // Many layers: more than one page of options still mounts (new mount API).
     std::vector<std::string> many;
     for (int i = 0; i < 60; i++) {
@@ -178,4 +178,32 @@ TEST(Snapshot, OverlayOfLayersWithUpper) {
     auto st2 = mountOverlay(ro, mnt);
     ASSERT_TRUE(st2) << st2.error().str();
     ASSERT_TRUE(unmount(mnt));
+}
+
+TEST(Service, RootfsLayersListARepeatedLayerOnce) {
+    // Two build steps that made the same change give one layer listed twice; overlay refuses
+    // a lower dir given twice (ELOOP), and the top copy shadows the lower one anyway.
+    TempDir t;
+    auto s = std::move(Service::open({.root = t.path + "/root"}).value());
+    auto a = makeImage(*s, t.path, "a", "base");
+    auto dir = t.path + "/src-b";
+    ASSERT_TRUE(sys::mkdirAll(dir, 0755));
+    ASSERT_TRUE(sys::writeFile(dir + "/b", "b", O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    auto bId = sha256Of("layer b");
+    ASSERT_TRUE(s->layers().adopt(dir, bId));
+    auto blob = *s->content().put("blob b");
+    ImageConfig cfg = a.config;
+    cfg.diffIds = {a.config.diffIds[0], bId, a.config.diffIds[0]};
+    auto img =
+        s->createImage(cfg,
+                       {{std::string(media::kOciLayerGzip), *s->content().put("blob a"), 10},
+                        {std::string(media::kOciLayerGzip), blob, 10},
+                        {std::string(media::kOciLayerGzip), *s->content().put("blob a"), 10}},
+                       "dup", "");
+    ASSERT_TRUE(img) << img.error().str();
+    auto rl = s->rootfsLayers(img->id);
+    ASSERT_TRUE(rl) << rl.error().str();
+    ASSERT_EQ(rl->lowerDirs.size(), 2u);
+    EXPECT_TRUE(sys::exists(rl->lowerDirs[0] + "/a"));  // the top copy of "a" stays on top
+    EXPECT_TRUE(sys::exists(rl->lowerDirs[1] + "/b"));
 }

@@ -36,7 +36,9 @@ int execProblem(const std::string& p) {
     if (!S_ISREG(st.st_mode) || ::access(p.c_str(), X_OK) < 0) return EACCES;
     return 0;
 }
-bool isExecutableFile(const std::string& p) { return execProblem(p) == 0; }
+bool isExecutableFile(const std::string& p) {
+    return execProblem(p) == 0;
+}
 
 Status loadSeccomp(const Plan& plan) {
     auto listener = TRY(seccomp::install(*plan.seccomp));
@@ -71,7 +73,7 @@ Result<std::string> lookPath(const std::string& file, const std::vector<std::str
         if (int e = execProblem(file)) {
             // runc's wording: the docker CLI maps "permission denied" to 126 and "no such file or
             // directory" to 127.
-            const char* why = e == ENOENT ? "no such file or directory"
+            const char* why = e == ENOENT   ? "no such file or directory"
                               : e == EISDIR ? "is a directory"
                                             : "permission denied";
             return Error{e, fmt::format("exec: \"{}\": {}", file, why), true};
@@ -90,7 +92,8 @@ Result<std::string> lookPath(const std::string& file, const std::vector<std::str
         if (isExecutableFile(cand)) return cand;
         start = end + 1;
     }
-    return Error{ENOENT, fmt::format("exec: \"{}\": executable file not found in $PATH", file), true};
+    return Error{ENOENT, fmt::format("exec: \"{}\": executable file not found in $PATH", file),
+                 true};
 }
 
 Result<std::string> prepare(const Plan& plan) {

@@ -176,13 +176,14 @@ class TarWriter {
             return fail("open tar");
         return {};
     }
+    // Entries are root's (a build context's files are, whoever owns them here) unless told.
     Status add(const std::string& name, const struct stat& st, std::string_view data,
-               const std::string& linkTarget) {
+               const std::string& linkTarget, int64_t uid = 0, int64_t gid = 0) {
         std::unique_ptr<archive_entry, EntryDel> e(archive_entry_new());
         archive_entry_copy_stat(e.get(), &st);
         archive_entry_set_pathname(e.get(), name.c_str());
-        archive_entry_set_uid(e.get(), 0);
-        archive_entry_set_gid(e.get(), 0);
+        archive_entry_set_uid(e.get(), uid);
+        archive_entry_set_gid(e.get(), gid);
         archive_entry_set_nlink(e.get(), 1);
         archive_entry_set_ino(e.get(), 0);
         archive_entry_set_dev(e.get(), 0);
@@ -287,13 +288,14 @@ struct Walker {
 
 }  // namespace
 
-Result<std::string> tarSingleFile(const std::string& name, std::string_view content) {
+Result<std::string> tarSingleFile(const std::string& name, std::string_view content,
+                                  unsigned mode, int64_t uid, int64_t gid) {
     TarWriter tw;
     TRY(tw.open());
     struct stat st {};
-    st.st_mode = S_IFREG | 0600;
+    st.st_mode = S_IFREG | (mode & 07777);
     st.st_mtime = ::time(nullptr);
-    TRY(tw.add(name, st, content, {}));
+    TRY(tw.add(name, st, content, {}, uid, gid));
     return tw.finish();
 }
 

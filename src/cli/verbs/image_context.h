@@ -3,6 +3,7 @@
 // `!` exceptions, a match on a parent directory excluding everything under it).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,9 @@ Result<BuildContext> makeBuildContext(const std::string& dir, const std::string&
                                       const std::string* dockerfileContent = nullptr);
 
 // A tar holding one file, "Dockerfile" (for `berth build - < Dockerfile`).
-Result<std::string> tarSingleFile(const std::string& name, std::string_view content);
+// mode/uid/gid: the file's (compose's secrets and configs set them).
+Result<std::string> tarSingleFile(const std::string& name, std::string_view content,
+                                  unsigned mode = 0600, int64_t uid = 0, int64_t gid = 0);
 
 // True when data starts like a tar (ustar magic) or a compressed stream docker accepts.
 bool looksLikeArchive(std::string_view data);

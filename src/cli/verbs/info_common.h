@@ -21,6 +21,11 @@ extern const char* const kInfoFormatJsonUsage;
 // ranges, "0.0.0.0:8080->80/tcp, 9000-9001/udp".
 std::string infoDisplayablePorts(const nlohmann::json& ports);
 
+// The row `docker ps` formats for one /containers/json entry (its template fields: ID, Names,
+// Image, Command, CreatedAt, RunningFor, Ports, State, Status, Size, Labels, Mounts, Networks);
+// `trunc` as without --no-trunc. Defined in ps.cpp.
+nlohmann::json psRow(const nlohmann::json& c, bool trunc, int64_t now);
+
 // Go's json.Indent(raw, "", "    ") of a JSON text: the daemon's bytes kept as they are (key
 // order, escapes, number spelling), only whitespace changed.
 std::string infoIndentJson(std::string_view raw);

@@ -68,6 +68,8 @@ std::string joinSorted(std::vector<std::string> v) {
     return s;
 }
 
+}  // namespace
+
 json psRow(const json& c, bool trunc, int64_t now) {
     json r = json::object();
     std::string id = c.value("Id", "");
@@ -148,6 +150,8 @@ json psRow(const json& c, bool trunc, int64_t now) {
     r["Platform"] = nullptr;
     return r;
 }
+
+namespace {
 
 // docker validates a custom template against its container context before listing.
 Status checkFields(std::string_view format) {
