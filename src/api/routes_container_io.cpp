@@ -84,8 +84,12 @@ Status attach(Context& c, Exchange& ex) {
     // As dockerd, the keys are only watched on a TTY's stdin: without a TTY, closing the
     // stream would end a StdinOnce container's stdin, which a detach must not do.
     if (!tty || !o.stdinStream) keys.clear();
-    TRY(ex.hijackBegin(tty ? kRaw : kMux));
-    auto s = c.engine.attach(id(ex), o);
+    bool begun = false;
+    auto s = c.engine.attach(id(ex), o, [&]() -> Status {
+        begun = true;
+        return ex.hijackBegin(tty ? kRaw : kMux);
+    });
+    if (!s && !begun) return std::move(s).error();
     if (!s) {
         // The handshake is out: the error can only go into the stream.
         return s.error().wrap("attach");

@@ -153,7 +153,11 @@ class Engine {
     Result<nlohmann::json> prune(const Filters& f);
 
     Status logs(const std::string& idOrName, const LogOptions& o, const LogSink& sink);
-    Result<AttachStream> attach(const std::string& idOrName, const AttachOptions& o);
+    // `ready` (may be empty) runs once the attach is registered and before any wait for the
+    // start: the API sends its handshake there, so a client that starts the container as soon
+    // as it has the handshake (docker run) cannot start it before the attach is in place.
+    Result<AttachStream> attach(const std::string& idOrName, const AttachOptions& o,
+                                const std::function<Status()>& ready = {});
     Status resize(const std::string& idOrName, int height, int width);
     // ContainerTopResponse {"Titles":[...],"Processes":[[...]]}.
     Result<nlohmann::json> top(const std::string& idOrName, const std::string& psArgs);

@@ -62,12 +62,21 @@ Status Engine::logs(const std::string& idOrName, const LogOptions& o, const LogS
     return monitor::readLog(path, maxFiles, ro, sink, stopFollow);
 }
 
-Result<AttachStream> Engine::attach(const std::string& idOrName, const AttachOptions& o) {
+Result<AttachStream> Engine::attach(const std::string& idOrName, const AttachOptions& o,
+                                    const std::function<Status()>& ready) {
     auto e = TRY(impl_->find(idOrName));
     std::unique_lock lk(e->mu);
     AttachStream out;
     out.tty = e->c.config.value("Tty", false);
+    auto readyNow = [&]() -> Status {
+        if (!ready) return {};
+        lk.unlock();
+        auto st = ready();
+        lk.lock();
+        return st;
+    };
     if (!o.stream) {
+        TRY(readyNow());
         // Logs only (or nothing): replayed into one end of a socket pair.
         int sv[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -103,6 +112,7 @@ Result<AttachStream> Engine::attach(const std::string& idOrName, const AttachOpt
     r.stdoutStream = o.stdoutStream;
     r.stderrStream = o.stderrStream;
     if (e->c.running() && !e->starting) {
+        TRY(readyNow());
         out.fd = TRY(monitor::attach(impl_->monitorDir(e->c.id), r));
         return out;
     }
@@ -110,6 +120,11 @@ Result<AttachStream> Engine::attach(const std::string& idOrName, const AttachOpt
     PendingAttach pa;
     pa.opts = o;
     e->pendingAttaches.push_back(&pa);
+    if (auto st = readyNow(); !st) {
+        auto& v = e->pendingAttaches;
+        v.erase(std::remove(v.begin(), v.end(), &pa), v.end());
+        return st.error();
+    }
     e->cv.wait(lk, [&] { return pa.result.has_value() || e->removed || impl_->shuttingDown; });
     if (!pa.result) {
         auto& v = e->pendingAttaches;
