@@ -462,3 +462,68 @@ def test_secrets_configs_networks(project):
 def nets_of(p):
     out = p.d.berth("network", "ls", "--format", "{{.Name}}").out.split()
     return [n for n in out if n.startswith(p.name + "_")]
+
+
+def test_restart_true_follows_a_recreated_dependency(project):
+    p = project
+    p.write("compose.yaml", """
+        services:
+          db:
+            image: busybox
+            command: sleep 300
+            init: true
+            environment: {V: "${V:-1}"}
+          web:
+            image: busybox
+            command: sleep 300
+            init: true
+            depends_on:
+              db:
+                condition: service_started
+                restart: true
+          other:
+            image: busybox
+            command: sleep 300
+            init: true
+            depends_on: [db]
+        """)
+    p.compose("up", "-d")
+    before = {n: p.inspect(f"{p.name}-{n}-1")["State"]["StartedAt"] for n in ("web", "other")}
+    ids = p.ids()
+    r = p.compose("up", "-d", env={"V": "2"})
+    assert f" Container {p.name}-db-1  Recreate" in r.err
+    assert f" Container {p.name}-web-1  Restarting" in r.err
+    after = p.ids()
+    # web kept its container but was restarted; other (no restart: true) was left alone.
+    assert after[f"{p.name}-web-1"] == ids[f"{p.name}-web-1"]
+    assert p.inspect(f"{p.name}-web-1")["State"]["StartedAt"] != before["web"]
+    assert p.inspect(f"{p.name}-other-1")["State"]["StartedAt"] == before["other"]
+
+
+def test_no_deps_and_wait_timeout(project):
+    p = project
+    p.write("compose.yaml", """
+        services:
+          db:
+            image: busybox
+            command: sleep 300
+            init: true
+          slow:
+            image: busybox
+            command: sleep 300
+            init: true
+            healthcheck:
+              test: ["CMD", "false"]
+              interval: 5s
+          web:
+            image: busybox
+            command: sleep 300
+            init: true
+            depends_on: [db]
+        """)
+    p.compose("up", "-d", "--no-deps", "web")
+    assert set(p.ids()) == {f"{p.name}-web-1"}
+    start = time.time()
+    r = p.compose("up", "-d", "--wait", "--wait-timeout", "1", "slow", check=False)
+    assert r.rc == 1 and "timeout waiting" in r.err, r
+    assert time.time() - start < 10

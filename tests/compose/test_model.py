@@ -242,3 +242,27 @@ def test_unknown_keys_warn_with_file_and_line(tmp_path):
     assert r.rc == 0 and r.out == "web\n"
     assert f"{tmp_path}/compose.yaml:4: services.web additional property imagee is not " \
            "allowed" in r.err, r.err
+
+
+def test_config_yaml_reloads_to_the_same_model(tmp_path):
+    write(tmp_path, "compose.yaml", """
+        name: roundtrip
+        volumes:
+          data:
+        services:
+          web:
+            image: busybox
+            command: echo $$HOME costs 5$$
+            volumes: ["data:/data"]
+            ports: ["8080:80"]
+        """)
+    r = compose(tmp_path, "config")
+    assert r.rc == 0, r
+    top = [l.split(":")[0] for l in r.out.splitlines() if l and not l.startswith(" ")]
+    assert top == ["name", "services", "networks", "volumes"]
+    assert "$$HOME" in r.out
+    (tmp_path / "again.yaml").write_text(r.out)
+    first, _ = model(tmp_path)
+    second, _ = model(tmp_path, "-f", "again.yaml")
+    assert first == second
+    assert first["services"]["web"]["command"] == ["echo", "$HOME", "costs", "5$"]

@@ -41,6 +41,8 @@ Result<int> runExec(Ctx& ctx, const Flags& f) {
 
 Result<int> runRun(Ctx& ctx, const Flags& f) {
     const std::string svc = f.args()[0];
+    if (!f.l("publish").empty())
+        return invalid("--publish is not supported by berth compose run yet; use --service-ports");
     auto p = TRY(loadProject(ctx, {.services = {svc}}));
     if (!p.model["services"].contains(svc)) return invalid("no such service: {}", svc);
     UpOptions o;
@@ -56,7 +58,11 @@ Result<int> runRun(Ctx& ctx, const Flags& f) {
     co.slug = model::newSlug();
     if (f.args().size() > 1)
         co.commandOverride = std::vector<std::string>(f.args().begin() + 1, f.args().end());
-    if (f.changed("entrypoint")) co.entrypointOverride = TRY(model::shellSplit(f.s("entrypoint")));
+    if (f.changed("entrypoint")) {
+        co.entrypointOverride = TRY(model::shellSplit(f.s("entrypoint")));
+        // A new entrypoint drops the service's command (docker compose run does the same).
+        if (!co.commandOverride) co.commandOverride = std::vector<std::string>{};
+    }
     co.extraEnv = f.l("env");
     for (auto& l : f.l("label")) {
         auto eq = l.find('=');
@@ -72,8 +78,6 @@ Result<int> runRun(Ctx& ctx, const Flags& f) {
     co.attachStdin = interactive;
     co.publishPorts = f.b("service-ports");
     json body = TRY(model::containerCreateBody(p, svc, 1, co));
-    if (!f.l("publish").empty())
-        return invalid("--publish is not supported by berth compose run yet; use --service-ports");
     std::string name =
         f.s("name").empty() ? model::oneoffContainerName(p, svc, co.slug) : f.s("name");
     std::string id = TRY(createContainer(ctx, name, body));
@@ -102,7 +106,7 @@ Result<int> runRun(Ctx& ctx, const Flags& f) {
             cleanup();
             return std::move(st).error();
         }
-        ctx.out(name + "\n");
+        ctx.out(id + "\n");
         return 0;
     }
     std::vector<std::string> args{"--attach"};

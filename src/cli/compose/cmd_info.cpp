@@ -48,8 +48,8 @@ Result<int> runPs(Ctx& ctx, const Flags& f) {
         statuses.push_back(fl.substr(7));
     }
     bool all = f.b("all") || !statuses.empty();
-    auto ctrs = TRY(listContainers(ctx, p.name, all, f.args(),
-                                   f.b("orphans") ? Oneoff::Include : Oneoff::Include));
+    auto ctrs =
+        TRY(listContainers(ctx, p.name, all, f.args(), all ? Oneoff::Include : Oneoff::Exclude));
     int64_t now = static_cast<int64_t>(::time(nullptr));
     std::vector<json> rows;
     std::set<std::string> services;
@@ -172,6 +172,16 @@ Result<int> runLogs(Ctx& ctx, const Flags& f) {
     return 0;
 }
 
+void escapeDollars(json& v) {
+    if (v.is_string()) {
+        std::string s = v.get<std::string>(), o;
+        for (char c : s) o += c == '$' ? std::string("$$") : std::string(1, c);
+        v = o;
+    } else if (v.is_structured()) {
+        for (auto& x : v) escapeDollars(x);
+    }
+}
+
 Result<int> runConfig(Ctx& ctx, const Flags& f) {
     LoadWhat w;
     w.services = f.args();
@@ -213,7 +223,15 @@ Result<int> runConfig(Ctx& ctx, const Flags& f) {
     } else if (f.s("format") == "json") {
         out = m.dump(4) + "\n";
     } else if (f.s("format") == "yaml" || f.s("format").empty()) {
-        out = model::toYaml(m);
+        // As docker compose prints it: a literal $ written back as $$ (so the output loads
+        // again to the same model), the sections in the spec's order.
+        if (w.interpolate) escapeDollars(m);
+        for (const char* k : {"name", "services", "networks", "volumes", "secrets", "configs"})
+            if (m.contains(k)) out += model::toYaml(json{{k, m[k]}});
+        for (auto& [k, v] : m.items())
+            if (k != "name" && k != "services" && k != "networks" && k != "volumes" &&
+                k != "secrets" && k != "configs")
+                out += model::toYaml(json{{k, v}});
     } else {
         return invalid("unsupported format \"{}\"", f.s("format"));
     }

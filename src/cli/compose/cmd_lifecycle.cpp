@@ -174,7 +174,13 @@ Result<int> runUp(Ctx& ctx, const Flags& f) {
     auto res = TRY(converge(ctx, p, o));
     if (detach || o.noStart) return 0;
 
-    // Foreground: the logs of every container until they all stop, or Ctrl-C stops them.
+    // Foreground: the logs of the services named (all when none) until their containers stop,
+    // or Ctrl-C stops them.
+    std::vector<Ctr> attached;
+    for (auto& c : res.containers)
+        if (o.services.empty() ||
+            std::find(o.services.begin(), o.services.end(), c.service) != o.services.end())
+            attached.push_back(c);
     LogOptions lo;
     lo.follow = true;
     lo.colour = !f.b("no-color") && useColour(ctx);
@@ -182,7 +188,7 @@ Result<int> runUp(Ctx& ctx, const Flags& f) {
     lo.timestamps = f.b("timestamps");
     LogPrinter printer(ctx, lo);
     std::string names;
-    for (auto& c : res.containers) {
+    for (auto& c : attached) {
         names += (names.empty() ? "" : ", ") + c.name;
         printer.reserveWidth(c.name.size());
     }
@@ -195,8 +201,8 @@ Result<int> runUp(Ctx& ctx, const Flags& f) {
     ::sigaction(SIGINT, &sa, &oldInt);
     ::sigaction(SIGTERM, &sa, &oldTerm);
     std::mutex mu;
-    std::vector<std::string> exited;  // container ids, in the order they stopped
-    for (auto& c : res.containers) {
+    std::vector<std::string> exited;  // container ids, in the order their streams ended
+    for (auto& c : attached) {
         LogSource src{c.id, c.name, c.service, serviceOf(p, c.service).value("tty", false), ""};
         printer.add(src, [&](const LogSource& s) {
             std::lock_guard lock(mu);
@@ -206,8 +212,9 @@ Result<int> runUp(Ctx& ctx, const Flags& f) {
     int code = 0;
     bool stopping = false;
     size_t reported = 0;
-    for (;;) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Reports the streams that ended since the last call ("x exited with code N"); with
+    // --abort-on-container-exit the first exit stops everything.
+    auto reportExits = [&] {
         std::vector<std::string> ended;
         {
             std::lock_guard lock(mu);
@@ -222,16 +229,23 @@ Result<int> runUp(Ctx& ctx, const Flags& f) {
             if (!name.empty() && name[0] == '/') name.erase(0, 1);
             if (!stopping) ctx.out(fmt::format("{} exited with code {}\n", name, ec));
             if (abort && !stopping) {
-                // Any container's exit stops them all; the code is that container's unless
-                // --exit-code-from names a service (read at the end).
+                // The code is that container's unless --exit-code-from names a service (read
+                // at the end).
                 code = ec;
                 ctx.err("Aborting on container exit...\n");
                 stopping = true;
             }
         }
+    };
+    auto killAll = [&] {
+        for (auto& c : res.containers) (void)killContainer(ctx, c.id, "SIGKILL");
+    };
+    for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        reportExits();
         if (gSignals > 1) {
             ctx.err("Killing...\n");
-            for (auto& c : res.containers) (void)killContainer(ctx, c.id, "SIGKILL");
+            killAll();
             code = 130;
             break;
         }
@@ -241,18 +255,25 @@ Result<int> runUp(Ctx& ctx, const Flags& f) {
             code = 130;
         }
         if (stopping) {
-            auto ctrs = TRY(stopGroups(ctx, p, res.services, false));
-            std::thread t([&] { (void)stopAll(ctx, p, ctrs, o.timeout); });
+            auto groups = TRY(stopGroups(ctx, p, res.services, false));
+            // The stopper has a connection of its own: this thread may send kills meanwhile.
+            std::thread t([&] {
+                Ctx own(ctx.globals());
+                own.outFd = ctx.outFd;
+                own.errFd = ctx.errFd;
+                own.parentFlags = ctx.parentFlags;
+                (void)stopAll(own, p, groups, o.timeout);
+            });
             while (printer.running() > 0 && gSignals < 2)
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            if (gSignals >= 2)
-                for (auto& c : res.containers) (void)killContainer(ctx, c.id, "SIGKILL");
+            if (gSignals >= 2) killAll();
             t.join();
             break;
         }
         if (printer.running() == 0) break;
     }
     printer.wait();
+    reportExits();
     ::sigaction(SIGINT, &oldInt, nullptr);
     ::sigaction(SIGTERM, &oldTerm, nullptr);
     if (!exitFrom.empty()) {
@@ -280,9 +301,11 @@ Result<int> runDown(Ctx& ctx, const Flags& f) {
     if (!rmi.empty() && rmi != "all" && rmi != "local")
         return invalid("invalid --rmi option \"{}\": must be \"all\" or \"local\"", rmi);
     bool volumes = f.b("volumes");
-    auto groups = TRY(stopGroups(ctx, p, {}, true, Oneoff::Include));
-    std::vector<Ctr> orphans;
     bool removeOrphans = f.b("remove-orphans");
+    // One-off `run` containers only with --remove-orphans (a `run` may still be going on).
+    auto groups =
+        TRY(stopGroups(ctx, p, f.args(), true, removeOrphans ? Oneoff::Include : Oneoff::Exclude));
+    std::vector<Ctr> orphans;
     for (auto& g : groups) {
         std::erase_if(g, [&](const Ctr& c) {
             bool known = !p.model.contains("services") || p.model["services"].contains(c.service) ||
@@ -313,46 +336,40 @@ Result<int> runDown(Ctx& ctx, const Flags& f) {
         event(c, "Container", x.name, "Removed");
         return {};
     }));
-    // Networks and volumes: the project's by label, plus the model's (not external) by name.
+    // With services named, only their containers go.
+    if (!f.args().empty()) return 0;
+    // Networks and volumes: those labelled as the project's (a network of the same name made by
+    // someone else stays). One still in use is a warning, as docker compose's.
     json filters = {{"label", json::array({std::string(lbl::kProject) + "=" + name})}};
-    std::set<std::string> nets;
-    for (auto& n : TRY(apiGet(ctx, "/networks" + query({{"filters", filters.dump()}}))))
-        nets.insert(n.value("Name", ""));
-    if (p.model.contains("networks"))
-        for (auto& [key, n] : p.model["networks"].items())
-            if (!n.value("external", false)) nets.insert(model::networkName(p, key));
-    // Removing a bridge takes the kernel tens of milliseconds: all of them at once.
-    std::vector<std::string> netList(nets.begin(), nets.end());
-    TRY(parallel(ctx, netList.size(), [&](Ctx& c, size_t i) -> Status {
-        const std::string& n = netList[i];
-        json cur = TRY(inspectOrNull(c, "/networks/" + urlEncode(n)));
-        if (cur.is_null()) return {};
-        event(c, "Network", n, "Removing");
-        Request r;
-        r.method = "DELETE";
-        r.path = "/networks/" + urlEncode(n);
-        TRY(apiCall(c, std::move(r)));
-        event(c, "Network", n, "Removed");
-        return {};
-    }));
-    if (volumes) {
-        std::set<std::string> vols;
-        json vl = TRY(apiGet(ctx, "/volumes" + query({{"filters", filters.dump()}})));
-        if (vl.contains("Volumes") && vl["Volumes"].is_array())
-            for (auto& v : vl["Volumes"]) vols.insert(v.value("Name", ""));
-        if (p.model.contains("volumes"))
-            for (auto& [key, v] : p.model["volumes"].items())
-                if (!v.value("external", false)) vols.insert(model::volumeName(p, key));
-        for (auto& v : vols) {
-            json cur = TRY(inspectOrNull(ctx, "/volumes/" + urlEncode(v)));
-            if (cur.is_null()) continue;
-            event(ctx, "Volume", v, "Removing");
+    auto removeEach = [&](const char* kind, const std::string& base,
+                          const std::vector<std::string>& names) {
+        return parallel(ctx, names.size(), [&](Ctx& c, size_t i) -> Status {
+            event(c, kind, names[i], "Removing");
             Request r;
             r.method = "DELETE";
-            r.path = "/volumes/" + urlEncode(v);
-            TRY(apiCall(ctx, std::move(r)));
-            event(ctx, "Volume", v, "Removed");
-        }
+            r.path = base + urlEncode(names[i]);
+            auto st = apiCall(c, std::move(r));
+            if (!st && st.error().code == 404) return {};
+            if (!st && st.error().code == 409) {
+                c.err(fmt::format("WARN[0000] {} {}: resource is still in use\n", kind, names[i]));
+                return {};
+            }
+            if (!st) return std::move(st).error();
+            event(c, kind, names[i], "Removed");
+            return {};
+        });
+    };
+    std::vector<std::string> nets;
+    for (auto& n : TRY(apiGet(ctx, "/networks" + query({{"filters", filters.dump()}}))))
+        nets.push_back(n.value("Name", ""));
+    // Removing a bridge takes the kernel tens of milliseconds: all of them at once.
+    TRY(removeEach("Network", "/networks/", nets));
+    if (volumes) {
+        std::vector<std::string> vols;
+        json vl = TRY(apiGet(ctx, "/volumes" + query({{"filters", filters.dump()}})));
+        if (vl.contains("Volumes") && vl["Volumes"].is_array())
+            for (auto& v : vl["Volumes"]) vols.push_back(v.value("Name", ""));
+        TRY(removeEach("Volume", "/volumes/", vols));
     }
     if (!rmi.empty() && p.model.contains("services")) {
         std::set<std::string> images;
@@ -445,8 +462,6 @@ Result<int> runRm(Ctx& ctx, const Flags& f) {
     if (!f.b("force")) {
         std::string names;
         for (auto& c : gone) names += (names.empty() ? "" : ", ") + c.name;
-        if (!ctx.inIsTerminal())
-            return invalid("Going to remove {}: use -f to remove without a confirmation", names);
         ctx.err("Going to remove " + names + "\n? Are you sure? (y/N) ");
         char ch = 0;
         if (::read(ctx.inFd, &ch, 1) != 1 || (ch != 'y' && ch != 'Y')) return 0;
@@ -500,7 +515,6 @@ Command cmdCreate() {
 Command cmdDown() {
     Command c =
         verb("down", "[OPTIONS] [SERVICES]", "Stop and remove containers, networks", runDown);
-    c.maxArgs = 0;
     c.flags = [](Flags& f) {
         f.boolean("remove-orphans", 0,
                   "Remove containers for services not defined in the Compose file");

@@ -110,7 +110,8 @@ Result<std::string> ensureImage(Ctx& ctx, const model::Project& p, const std::st
     event(ctx, "Image", ref, "Pulling");
     auto st = pullImage(ctx, ref, true);
     if (!st) {
-        if (!id.empty()) return id;  // pull_policy always, registry away: the local one
+        // pull_policy always and the pull failed: a service that can be built is built.
+        if (canBuild) return buildService(ctx, p, svc, {});
         return std::move(st).error().wrap(fmt::format("pull image for service \"{}\"", svc));
     }
     event(ctx, "Image", ref, "Pulled");

@@ -168,6 +168,7 @@ std::string labelValue(const json& inspect, const std::string& key) {
 }
 
 void event(Ctx& ctx, std::string_view kind, std::string_view name, std::string_view status) {
+    if (projectFlags(ctx).s("progress") == "quiet") return;
     static std::mutex mu;
     std::lock_guard lock(mu);
     ctx.err(fmt::format(" {} {}  {}\n", kind, name, status));
@@ -182,14 +183,17 @@ Result<std::string> createContainer(Ctx& ctx, const std::string& name, const jso
     return r.value("Id", "");
 }
 
+// 304 (already in that state: started, stopped) is a success, as for docker.
 Status startContainer(Ctx& ctx, const std::string& id) {
-    TRY(apiPost(ctx, "/containers/" + urlEncode(id) + "/start", nullptr));
+    auto r = apiPost(ctx, "/containers/" + urlEncode(id) + "/start", nullptr);
+    if (!r && r.error().code != 304) return std::move(r).error();
     return {};
 }
 
 Status stopContainer(Ctx& ctx, const std::string& id, std::optional<int> timeoutSec) {
     std::string t = timeoutSec ? std::to_string(*timeoutSec) : "";
-    TRY(apiPost(ctx, "/containers/" + urlEncode(id) + "/stop" + query({{"t", t}}), nullptr));
+    auto r = apiPost(ctx, "/containers/" + urlEncode(id) + "/stop" + query({{"t", t}}), nullptr);
+    if (!r && r.error().code != 304) return std::move(r).error();
     return {};
 }
 

@@ -115,6 +115,7 @@ Status ensureVolumes(Ctx& ctx, const model::Project& p, const std::vector<std::s
 }
 
 // Creates container `number` of svc (connected to all its networks, secrets uploaded).
+// A replacement (`replaces` set) is not rolled back: the container it replaces is gone.
 Result<std::string> createOne(Ctx& ctx, const model::Project& p, const std::string& svc, int number,
                               const std::string& imageId, const std::string& replaces, Made& made) {
     model::CreateOptions co;
@@ -124,7 +125,7 @@ Result<std::string> createOne(Ctx& ctx, const model::Project& p, const std::stri
     std::string name = model::containerName(p, svc, number);
     event(ctx, "Container", name, "Creating");
     std::string id = TRY(createContainer(ctx, name, body));
-    made.add(made.containers, id);
+    if (replaces.empty()) made.add(made.containers, id);
     auto keys = model::serviceNetworkKeys(p, svc);
     for (size_t i = 1; i < keys.size(); i++)
         TRY(connectNetwork(ctx, model::networkName(p, keys[i]), id,
@@ -183,7 +184,7 @@ Status waitDependencies(Ctx& ctx, const model::Project& p, const std::string& sv
                     event(ctx, "Container", c.name, "Waiting");
                     reported = true;
                 }
-                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
         }
     }
@@ -191,10 +192,27 @@ Status waitDependencies(Ctx& ctx, const model::Project& p, const std::string& sv
 }
 
 // Brings one service to its model: scale, recreate on change, start.
-Status convergeService(Ctx& ctx, const model::Project& p, const std::string& svc,
-                       const UpOptions& o, Made& made, std::vector<Ctr>& out, std::mutex& outMu) {
+// What the services of one run did, for depends_on's `restart: true`.
+struct RunState {
+    std::mutex mu;
+    std::set<std::string> renewed;  // services with a container created or recreated
+};
+
+// True when a dependency that svc wants to follow (`restart: true`) got new containers.
+bool followsRenewed(const model::Project& p, const std::string& svc, RunState& rs) {
+    std::lock_guard lock(rs.mu);
     const json& s = p.model["services"][svc];
-    std::string imageId = TRY(ensureImage(ctx, p, svc, o.images));
+    if (!s.contains("depends_on")) return false;
+    for (auto& [dep, d] : s["depends_on"].items())
+        if (d.value("restart", false) && rs.renewed.count(dep)) return true;
+    return false;
+}
+
+Status convergeService(Ctx& ctx, const model::Project& p, const std::string& svc,
+                       const UpOptions& o, const std::string& imageId, Made& made,
+                       std::vector<Ctr>& out, std::mutex& outMu, RunState& rs) {
+    bool restartKept = followsRenewed(p, svc, rs);
+    const json& s = p.model["services"][svc];
     int want = o.scale.count(svc) ? o.scale.at(svc) : s.value("scale", 1);
     std::string hash = model::configHash(s);
     auto existing = TRY(listContainers(ctx, p.name, true, {svc}));
@@ -202,9 +220,11 @@ Status convergeService(Ctx& ctx, const model::Project& p, const std::string& svc
     for (auto& c : existing) (static_cast<int>(keep.size()) < want ? keep : drop).push_back(c);
     std::reverse(drop.begin(), drop.end());
     for (auto& c : drop) {
-        event(ctx, "Container", c.name, "Stopping");
-        TRY(stopContainer(ctx, c.id, stopTimeout(s, o.timeout)));
-        event(ctx, "Container", c.name, "Stopped");
+        if (c.state == "running" || c.state == "paused" || c.state == "restarting") {
+            event(ctx, "Container", c.name, "Stopping");
+            TRY(stopContainer(ctx, c.id, stopTimeout(s, o.timeout)));
+            event(ctx, "Container", c.name, "Stopped");
+        }
         event(ctx, "Container", c.name, "Removing");
         TRY(removeContainer(ctx, c.id, true, false));
         event(ctx, "Container", c.name, "Removed");
@@ -241,7 +261,22 @@ Status convergeService(Ctx& ctx, const model::Project& p, const std::string& svc
                 fresh = true;
             } else {
                 id = old.id;
-                if (old.state == "running") event(c, "Container", old.name, "Running");
+                if (old.state == "running" && restartKept && !o.noStart) {
+                    // A dependency it follows (`restart: true`) was recreated.
+                    event(c, "Container", old.name, "Restarting");
+                    auto t = stopTimeout(s, o.timeout);
+                    TRY(apiPost(c,
+                                "/containers/" + id + "/restart" +
+                                    query({{"t", t ? std::to_string(*t) : ""}}),
+                                nullptr));
+                    event(c, "Container", old.name, "Started");
+                } else if (old.state == "running") {
+                    event(c, "Container", old.name, "Running");
+                }
+            }
+            if (fresh) {
+                std::lock_guard lock(rs.mu);
+                rs.renewed.insert(svc);
             }
         } else {
             id = TRY(createOne(c, p, svc, st.number, imageId, "", made));
@@ -310,14 +345,27 @@ Result<UpResult> converge(Ctx& ctx, const model::Project& p, const UpOptions& o)
     std::set<std::string> inRun(res.services.begin(), res.services.end());
     Made made;
     std::mutex outMu;
+    RunState rs;
+    std::map<std::string, std::string> images;
     auto run = [&]() -> Status {
+        // Images first (as docker compose): a bad image fails before anything is created.
+        for (auto& svc : res.services) {
+            auto odd = model::unsupportedServiceKeys(p.model["services"][svc]);
+            if (!odd.empty()) {
+                std::string keys;
+                for (auto& k : odd) keys += (keys.empty() ? "" : ", ") + k;
+                ctx.err(fmt::format("WARN[0000] service \"{}\": berthd ignores {}\n", svc, keys));
+            }
+            images[svc] = TRY(ensureImage(ctx, p, svc, o.images));
+        }
         TRY(handleOrphans(ctx, p, o));
         TRY(ensureNetworks(ctx, p, res.services, made));
         TRY(ensureVolumes(ctx, p, res.services, made));
         for (auto& level : levels) {
             TRY(parallel(ctx, level.size(), [&](Ctx& c, size_t i) -> Status {
                 if (!o.noStart) TRY(waitDependencies(c, p, level[i], inRun));
-                return convergeService(c, p, level[i], o, made, res.containers, outMu);
+                return convergeService(c, p, level[i], o, images.at(level[i]), made, res.containers,
+                                       outMu, rs);
             }));
         }
         return {};
@@ -408,7 +456,7 @@ Status waitReady(Ctx& ctx, const model::Project& p, const std::vector<Ctr>& cont
         if (all) return {};
         if (timeoutSec > 0 && Clock::now() > deadline)
             return invalid("timeout waiting for the project's containers to be healthy");
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 
