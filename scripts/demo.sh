@@ -53,8 +53,8 @@ printf 'root:x:0:\nwww:x:33:\n' >"$root/etc/group"
 tar -C "$root" -cf "$tmp/busybox.tar" .
 "$berth" import "$tmp/busybox.tar" busybox:latest
 
-echo "== berth build -t demo-web $ctx =="
 ctx=$tmp/ctx
+echo "== berth build -t demo-web $ctx =="
 mkdir -p "$ctx"
 cat >"$ctx/Dockerfile" <<'EOF'
 FROM busybox
