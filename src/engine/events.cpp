@@ -1,5 +1,6 @@
 #include "engine/events.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -52,7 +53,8 @@ bool eventMatches(const Event& e, const EventFilters& f) {
                 return it != e.attributes.end() && it->second == v;
             });
         } else if (key == "label") {
-            ok = anyOf(vals, [&](const std::string& v) {
+            // Every label filter must match (docker's MatchKVList).
+            ok = std::all_of(vals.begin(), vals.end(), [&](const std::string& v) {
                 auto eq = v.find('=');
                 auto it = e.attributes.find(v.substr(0, eq));
                 if (it == e.attributes.end()) return false;

@@ -81,13 +81,12 @@ void Engine::Impl::startHealth(Entry& e) {
         for (;;) {
             int64_t wait =
                 (startPeriod > 0 && nowNs() - started < startPeriod) ? startInterval : interval;
-            int64_t until = nowNs() + wait;
-            while (nowNs() < until) {
-                if (ep->healthStop) return;
-                std::this_thread::sleep_for(std::chrono::milliseconds(
-                    std::min<int64_t>(100, std::max<int64_t>(1, (until - nowNs()) / 1000000))));
+            {
+                std::unique_lock hl(ep->healthMu);
+                if (ep->healthCv.wait_for(hl, std::chrono::nanoseconds(wait),
+                                          [ep] { return ep->healthStop.load(); }))
+                    return;
             }
-            if (ep->healthStop) return;
             ProbeResult r;
             int64_t t0 = nowNs();
             std::string dir = monitorDir(id) + "/exec/health-" + std::to_string(rng());
@@ -162,7 +161,11 @@ void Engine::Impl::startHealth(Entry& e) {
 
 void Engine::Impl::stopHealth(Entry& e, std::unique_lock<std::mutex>& lk) {
     if (!e.healthThread.joinable()) return;
-    e.healthStop = true;
+    {
+        std::lock_guard hl(e.healthMu);
+        e.healthStop = true;
+    }
+    e.healthCv.notify_all();
     std::thread t = std::move(e.healthThread);
     if (t.get_id() == std::this_thread::get_id()) {
         t.detach();

@@ -87,6 +87,9 @@ struct Entry {
     int backoffMs = 0;  // restart policy delay, doubled per restart
     std::atomic<bool> healthStop{false};
     std::thread healthThread;
+    // The health thread sleeps on this between probes, so a stop wakes it at once.
+    std::mutex healthMu;
+    std::condition_variable healthCv;
 };
 
 struct ExecRecord {

@@ -187,6 +187,12 @@ Json networkSettingsJson(const net::SandboxInfo& sb, const Json& exposed) {
 
 namespace berth::engine {
 
+namespace {
+// In NetworkingConfig: NetworkMode is "none" because its network was disconnected, not by
+// choice (never shown: inspect renders EndpointsConfig only).
+constexpr const char* kModeDisconnected = "BerthModeDisconnected";
+}  // namespace
+
 Status Engine::networkConnect(const std::string& idOrName, const std::string& network,
                               const nlohmann::json& endpointConfig) {
     auto e = TRY(impl_->find(idOrName));
@@ -194,6 +200,13 @@ Status Engine::networkConnect(const std::string& idOrName, const std::string& ne
     std::unique_lock lk(e->mu);
     Container& c = e->c;
     std::string mode = c.hostConfig.value("NetworkMode", "bridge");
+    // A created container disconnected from its network (docker-compose 1.29 disconnects and
+    // reconnects each one before the start) takes the network it is connected to next.
+    if (!c.running() && mode == "none" && c.networkingConfig.value(kModeDisconnected, false)) {
+        c.hostConfig["NetworkMode"] = info.name;
+        c.networkingConfig.erase(kModeDisconnected);
+        mode = info.name;
+    }
     if (mode == "host" || mode == "none" || mode.rfind("container:", 0) == 0)
         return invalid(
             "container cannot be disconnected from host network or connected to host "
@@ -259,6 +272,7 @@ Status Engine::networkDisconnect(const std::string& idOrName, const std::string&
     if (mode == info.name && !c.running()) {
         attached = true;
         c.hostConfig["NetworkMode"] = "none";
+        c.networkingConfig[kModeDisconnected] = true;
     }
     if (!attached && !force)
         return makeError(ENOENT, "container {} is not connected to network {}", c.id, info.name);

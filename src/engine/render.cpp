@@ -4,6 +4,7 @@
 
 #include "engine/internal.h"
 #include "image/service.h"
+#include "network/network.h"
 
 namespace berth::engine {
 
@@ -86,6 +87,42 @@ std::string quoteArg(const std::string& a) {
 
 }  // namespace
 
+// The networks of a container that has not run yet, as docker shows them: one entry per
+// network of its NetworkMode and EndpointsConfig, holding the configured aliases and IPAM
+// settings and the network's ID, without addresses. docker-compose decides from these which
+// networks to connect.
+Json configuredNetworks(const Container& c, const Engine::Impl& impl) {
+    Json nets = Json::object();
+    auto add = [&](const std::string& name, const Json& cfg) {
+        std::string id;
+        if (impl.network)
+            if (auto info = impl.network->get(name)) id = info->id;
+        nets[name] = Json{{"IPAMConfig", cfg.value("IPAMConfig", Json())},
+                          {"Links", cfg.value("Links", Json())},
+                          {"Aliases", cfg.value("Aliases", Json())},
+                          {"MacAddress", cfg.value("MacAddress", "")},
+                          {"DriverOpts", cfg.value("DriverOpts", Json())},
+                          {"GwPriority", 0},
+                          {"NetworkID", id},
+                          {"EndpointID", ""},
+                          {"Gateway", ""},
+                          {"IPAddress", ""},
+                          {"IPPrefixLen", 0},
+                          {"IPv6Gateway", ""},
+                          {"GlobalIPv6Address", ""},
+                          {"GlobalIPv6PrefixLen", 0},
+                          {"DNSNames", Json()}};
+    };
+    std::string mode = c.hostConfig.value("NetworkMode", "default");
+    if (mode.empty() || mode == "default") mode = "bridge";
+    const Json eps = c.networkingConfig.value("EndpointsConfig", Json::object());
+    if (mode != "host" && mode != "none" && mode.rfind("container:", 0) != 0 && !eps.contains(mode))
+        add(mode, Json::object());
+    if (eps.is_object())
+        for (auto& [name, cfg] : eps.items()) add(name, cfg.is_object() ? cfg : Json::object());
+    return nets;
+}
+
 Json inspectJson(const Container& c, const Engine::Impl& impl) {
     std::string dir = impl.containerDir(c.id);
     Json hc = c.hostConfig;
@@ -119,6 +156,8 @@ Json inspectJson(const Container& c, const Engine::Impl& impl) {
                          {"Gateway", ""},
                          {"MacAddress", ""},
                          {"IPPrefixLen", 0}};
+    if (!c.running() && (!ns["Networks"].is_object() || ns["Networks"].empty()))
+        ns["Networks"] = configuredNetworks(c, impl);
     if (!c.running()) {
         // Released on exit, as docker does: no addresses or ports while stopped.
         ns["Ports"] = Json::object();
@@ -202,6 +241,7 @@ Json summaryJson(const Container& c, const Engine::Impl& impl) {
     Json nets = Json::object();
     if (c.networkSettings.is_object() && c.networkSettings.contains("Networks"))
         nets = c.networkSettings["Networks"];
+    if (!c.running() && (!nets.is_object() || nets.empty())) nets = configuredNetworks(c, impl);
     Json mounts = Json::array();
     for (auto m : c.mounts) {
         m.erase("Copy");
@@ -290,6 +330,14 @@ Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const Filter
             if (pred(v)) return true;
         return false;
     };
+    // Labels are the exception, as in docker: every label filter must match.
+    auto allLabels = [&](const Json& labels) {
+        auto it = f.find("label");
+        if (it == f.end()) return true;
+        for (const auto& v : it->second)
+            if (!labelMatch(labels, v)) return false;
+        return true;
+    };
     Json out = Json::array();
     for (const auto& c : cs) {
         if (!all && !statusFilter && !c.running() && c.state.status != "restarting" && limit <= 0 &&
@@ -305,10 +353,7 @@ Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const Filter
                           return false;
                       }
                   }) &&
-            anyOf("label",
-                  [&](const std::string& v) {
-                      return labelMatch(c.config.value("Labels", Json::object()), v);
-                  }) &&
+            allLabels(c.config.value("Labels", Json::object())) &&
             anyOf("status", [&](const std::string& v) { return c.state.status == v; }) &&
             anyOf("exited",
                   [&](const std::string& v) {

@@ -404,7 +404,8 @@ Json publicVolume(Json v) {
 bool volumeMatches(const Json& v, const Filters& f, int users) {
     for (const auto& [k, vals] : f) {
         if (vals.empty()) continue;
-        bool ok = false;
+        // Every label filter must match (docker's MatchKVList); the others: any value.
+        bool ok = k == "label";
         for (const auto& val : vals) {
             if (k == "name")
                 ok |= v.value("Name", "").find(val) != std::string::npos;
@@ -416,7 +417,8 @@ bool volumeMatches(const Json& v, const Filters& f, int users) {
                 auto eq = val.find('=');
                 const Json l = v.value("Labels", Json::object());
                 std::string key = val.substr(0, eq);
-                if (l.contains(key)) ok |= eq == std::string::npos || l[key] == val.substr(eq + 1);
+                ok = ok && l.contains(key) &&
+                     (eq == std::string::npos || l[key] == val.substr(eq + 1));
             } else if (k == "all")
                 ok = true;
         }

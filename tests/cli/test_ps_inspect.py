@@ -113,3 +113,21 @@ def test_inspect_json_parses_equal(ctrs):
     assert b.rc == k.rc == 0
     assert json.loads(b.out) == json.loads(k.out)
     assert json.loads(b.out)[0]["Config"]["Labels"] == {"k": "v", "team": "core"}
+
+
+def test_label_filters_all_must_match(shared_daemon):
+    """Several label filters are ANDed (docker's MatchKVList), for containers and volumes alike;
+    docker-compose 1.29 lists a project's containers with two of them."""
+    d = shared_daemon
+    d.berth("create", "--name", "h6-lbl", "--label", "a=1", "--label", "b=3", "busybox", "true")
+    d.berth("volume", "create", "--label", "a=1", "--label", "b=3", "h6-lbl-vol")
+    try:
+        for args, want in (([], "h6-lbl"), (["--filter", "label=b=2"], ""),
+                           (["--filter", "label=b=3"], "h6-lbl"), (["--filter", "label=c"], "")):
+            b = d.berth("ps", "-a", "--filter", "label=a=1", *args, "--format", "{{.Names}}")
+            assert b.out.split() == ([want] if want else []), (args, b.out)
+            v = d.berth("volume", "ls", "-q", "--filter", "label=a=1", *args)
+            assert v.out.split() == (["h6-lbl-vol"] if want else []), (args, v.out)
+    finally:
+        d.berth("rm", "-f", "h6-lbl", check=False)
+        d.berth("volume", "rm", "h6-lbl-vol", check=False)
