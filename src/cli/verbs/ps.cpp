@@ -6,6 +6,7 @@
 
 #include "cli/format.h"
 #include "cli/units.h"
+#include "cli/verbs/image_format.h"
 #include "cli/verbs/info_common.h"
 #include "cli/verbs/util.h"
 
@@ -50,15 +51,6 @@ std::string familiarImage(std::string image) {
     for (std::string_view p : {"docker.io/", "index.docker.io/"})
         if (image.starts_with(p)) return image.substr(p.size());
     return image;
-}
-
-std::string goTimeString(int64_t unixSec) {
-    time_t t = static_cast<time_t>(unixSec);
-    struct tm tm {};
-    localtime_r(&t, &tm);
-    char buf[80];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
-    return buf;
 }
 
 std::string joinSorted(std::vector<std::string> v) {
