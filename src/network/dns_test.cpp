@@ -519,8 +519,7 @@ TEST_F(DnsE2E, SandboxesAreSeparateAndRemovable) {
 }
 
 TEST_F(DnsE2E, BusyboxNslookup) {
-    if (system("busybox --list 2>/dev/null | grep -qx nslookup") != 0)
-        GTEST_SKIP() << "this busybox has no nslookup applet";
+    // Debian's busybox-static (a listed dependency) has the nslookup applet.
     ASSERT_TRUE(server_->addSandbox("c1", box1_->path(), names({{"web", kWeb}})).ok());
     FILE* p =
         popen(("nsenter --net=" + box1_->path() + " busybox nslookup -type=a web 127.0.0.11 2>&1")

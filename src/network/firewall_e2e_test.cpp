@@ -352,8 +352,7 @@ TEST_F(FirewallE2E, ServiceVipBalancesOverBackends) {
 }
 
 TEST_F(FirewallE2E, BusyboxHttpdThroughPublishedPort) {
-    if (system("busybox --list 2>/dev/null | grep -qx httpd") != 0)
-        GTEST_SKIP() << "this busybox has no httpd applet";
+    // Debian's busybox-static (a listed dependency) has the httpd applet.
     char dir[] = "/tmp/berth-fw-httpd-XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     ScopeGuard removeDir([&] { (void)sys::removeAll(dir); });

@@ -6,12 +6,35 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
+#include <optional>
+#include <string>
 
+#include <gtest/gtest.h>
+#include <nftables/libnftables.h>
+
+#include "network/netlink.h"
 #include "runtime/testing/in_child.h"
 
 namespace berth::net {
 namespace {
+
+// One nft command through libnftables (no nft binary): its output, or nullopt when it failed.
+std::optional<std::string> nft(const std::string& cmd, unsigned flags = 0) {
+    nft_ctx* c = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!c) return std::nullopt;
+    nft_ctx_output_set_flags(c, flags);
+    nft_ctx_buffer_output(c);
+    nft_ctx_buffer_error(c);
+    bool ok = nft_run_cmd_from_buffer(c, cmd.c_str()) == 0;
+    std::string out = nft_ctx_get_output_buffer(c);
+    nft_ctx_free(c);
+    if (!ok) return std::nullopt;
+    return out;
+}
+// Its output, "" on failure (as the listing of a table that is not there).
+std::string nftOut(const std::string& cmd, unsigned flags = 0) {
+    return nft(cmd, flags).value_or("");
+}
 
 FirewallState sample() {
     FirewallState s;
@@ -277,8 +300,8 @@ TEST_F(FirewallKernel, ApplyReplaceRemoveKeepsOtherTables) {
     auto c = test::inChild([]() -> std::string {
         if (unshare(CLONE_NEWNET) != 0) return "unshare";
         // Somebody else's table that must survive everything we do.
-        if (system("nft 'table ip other { chain c { type filter hook forward priority 0; "
-                   "ip saddr 1.2.3.4 drop; }; }'") != 0)
+        if (!nft("table ip other { chain c { type filter hook forward priority 0; "
+                 "ip saddr 1.2.3.4 drop; }; }"))
             return "nft other";
         auto fw = Firewall::open({"berth", false});
         if (!fw) return "open: " + fw.error().str();
@@ -318,12 +341,7 @@ TEST_F(FirewallKernel, ApplyReplaceRemoveKeepsOtherTables) {
         if (auto st2 = (*fw)->removeAll(); !st2) return "removeAll twice: " + st2.error().str();
         l = (*fw)->list();
         CHECK_OR(l.ok() && l->empty(), "tables left: " + l.valueOr("?"));
-        FILE* p = popen("nft list ruleset", "r");
-        std::string all;
-        char buf[512];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-        pclose(p);
+        std::string all = nftOut("list ruleset");
         CHECK_OR(all.find("table ip other") != std::string::npos &&
                      all.find("ip saddr 1.2.3.4 drop") != std::string::npos,
                  "other table touched: " + all);
@@ -333,19 +351,9 @@ TEST_F(FirewallKernel, ApplyReplaceRemoveKeepsOtherTables) {
     EXPECT_TRUE(c.ok()) << c.msg;
 }
 
-std::string sh(const std::string& cmd) {
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[512];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-    return out;
-}
-
 // The table's handle: a full replace makes a new table, a port update keeps it.
 std::string tableHandle() {
-    std::string l = sh("nft -a list table ip berth 2>/dev/null");
+    std::string l = nftOut("list table ip berth", NFT_CTX_OUTPUT_HANDLE);
     auto p = l.find("table ip berth { # handle ");
     return p == std::string::npos ? "" : l.substr(p, l.find('\n', p) - p);
 }
@@ -362,7 +370,7 @@ TEST_F(FirewallKernel, PortChangesOnlyRewriteTheMaps) {
         s.ports = {{"tcp", "", 9000, "10.88.1.5", 90, "br-web"}};
         if (auto st = (*fw)->apply(s); !st) return "apply 2: " + st.error().str();
         CHECK_OR(tableHandle() == h1, "port change replaced the table");
-        std::string l = sh("nft list table ip berth");
+        std::string l = nftOut("list table ip berth");
         CHECK_OR(l.find("9000 : 10.88.1.5 . 90") != std::string::npos &&
                      l.find("8080") == std::string::npos && l.find("5353") == std::string::npos,
                  l);
@@ -372,10 +380,10 @@ TEST_F(FirewallKernel, PortChangesOnlyRewriteTheMaps) {
         std::string h3 = tableHandle();
         CHECK_OR(!h3.empty() && h3 != h1, "network change kept the table");
         // Our table deleted behind our back: the port update fails, the full replace follows.
-        if (system("nft delete table ip berth") != 0) return "nft delete";
+        if (!nft("delete table ip berth")) return "nft delete";
         s.ports.push_back({"udp", "", 9001, "10.88.1.5", 91, "br-web"});
         if (auto st = (*fw)->apply(s); !st) return "apply 4: " + st.error().str();
-        l = sh("nft list table ip berth");
+        l = nftOut("list table ip berth");
         CHECK_OR(l.find("9001 : 10.88.1.5 . 91") != std::string::npos &&
                      l.find("br-new") != std::string::npos,
                  l);
@@ -392,10 +400,10 @@ TEST_F(FirewallKernel, OpenLeavesTheRulesOfAPreviousDaemon) {
             if (!fw) return "open: " + fw.error().str();
             if (auto st = (*fw)->apply(sample()); !st) return "apply: " + st.error().str();
         }  // the daemon goes (kill -9 or a stop without removeRules)
-        std::string before = sh("nft list ruleset");
+        std::string before = nftOut("list ruleset");
         auto fw = Firewall::open({"berth", false});
         if (!fw) return "open 2: " + fw.error().str();
-        std::string after = sh("nft list ruleset");
+        std::string after = nftOut("list ruleset");
         CHECK_OR(before == after, "open changed the ruleset:\n" + before + "\n---\n" + after);
         CHECK_OR(after.find("8080 : 10.88.1.2 . 80") != std::string::npos, after);
         CHECK_OR(after.find("probe") == std::string::npos, "probe table left: " + after);
@@ -425,7 +433,8 @@ TEST_F(FirewallKernel, ApplySetsSysctls) {
         if (unshare(CLONE_NEWNET) != 0) return "unshare";
         // /proc/sys/net follows the netns of the opener, but /proc must be ours: remount is
         // not needed because /proc/sys/net resolves per task.
-        if (system("ip link add br-sys type bridge") != 0) return "ip link add";
+        auto nl = Netlink::open();
+        if (!nl || !nl->createBridge("br-sys", 1500, randomMac())) return "create bridge br-sys";
         auto fw = Firewall::open({"berth", true});
         if (!fw) return "open: " + fw.error().str();
         FirewallState s;

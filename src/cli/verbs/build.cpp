@@ -42,15 +42,6 @@ json buildArgs(const std::vector<std::string>& list) {
     return a;
 }
 
-json labels(const std::vector<std::string>& list) {
-    json l = json::object();
-    for (auto& kv : list) {
-        auto eq = kv.find('=');
-        l[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    }
-    return l;
-}
-
 std::string boolQ(bool b) {
     return b ? "1" : "";
 }
@@ -102,7 +93,7 @@ Result<int> runBuild(Ctx& ctx, const Flags& f) {
                            {"platform", f.s("platform")},
                            {"target", f.s("target")},
                            {"buildargs", buildArgs(f.l("build-arg")).dump()},
-                           {"labels", labels(f.l("label")).dump()},
+                           {"labels", keyValues(f.l("label")).dump()},
                            {"version", "1"}});
     for (auto& t : f.l("tag")) q += "&t=" + urlEncode(t);
     req.path = "/build" + q;

@@ -6,6 +6,7 @@
 #include "cli/format.h"
 #include "cli/units.h"
 #include "cli/verbs/image_format.h"
+#include "cli/verbs/info_common.h"
 #include "cli/verbs/util.h"
 
 namespace berth::cli {
@@ -65,13 +66,7 @@ Command cmdHistory() {
     c.minArgs = 1;
     c.maxArgs = 1;
     c.flags = [](Flags& f) {
-        f.string("format", 0, "",
-                 "Format output using a custom template:\n'table':            Print output in "
-                 "table format with column headers (default)\n'table TEMPLATE':   Print output "
-                 "in table format using the given Go template\n'json':             Print in "
-                 "JSON format\n'TEMPLATE':         Print output using the given Go template.\n"
-                 "Refer to https://docs.docker.com/go/formatting/ for more information about "
-                 "formatting output with templates");
+        f.string("format", 0, "", kInfoFormatListUsage);
         f.boolean("human", 'H', "Print sizes and dates in human readable format", true);
         f.boolean("no-trunc", 0, "Don't truncate output");
         f.string("platform", 0, "",

@@ -8,6 +8,7 @@
 #include "cli/units.h"
 #include "cli/verbs/image_format.h"
 #include "cli/verbs/image_ref.h"
+#include "cli/verbs/info_common.h"
 #include "cli/verbs/util.h"
 
 namespace berth::cli {
@@ -15,13 +16,6 @@ namespace berth::cli {
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kFormatUsage =
-    "Format output using a custom template:\n'table':            Print output in table format "
-    "with column headers (default)\n'table TEMPLATE':   Print output in table format using the "
-    "given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print "
-    "output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for "
-    "more information about formatting output with templates";
 
 int64_t numOr(const json& o, const char* k, int64_t d) {
     auto it = o.find(k);
@@ -153,7 +147,7 @@ Command cmdImages() {
         f.boolean("all", 'a', "Show all images (default hides intermediate images)");
         f.boolean("digests", 0, "Show digests");
         f.list("filter", 'f', "Filter output based on conditions provided", "filter");
-        f.string("format", 0, "", kFormatUsage);
+        f.string("format", 0, "", kInfoFormatListUsage);
         f.boolean("no-trunc", 0, "Don't truncate output");
         f.boolean("quiet", 'q', "Only show image IDs");
         f.boolean("tree", 0, "List multi-platform images as a tree (EXPERIMENTAL)");

@@ -5,6 +5,7 @@
 
 #include "cli/format.h"
 #include "cli/units.h"
+#include "cli/verbs/info_common.h"
 #include "cli/verbs/sys_client_info.h"
 #include "cli/verbs/sys_format.h"
 #include "cli/verbs/util.h"
@@ -206,14 +207,7 @@ Command cmdInfo() {
     c.use = "[OPTIONS]";
     c.shortHelp = "Display system-wide information";
     c.maxArgs = 0;
-    c.flags = [](Flags& f) {
-        f.string("format", 'f', "",
-                 "Format output using a custom template:\n"
-                 "'json':             Print in JSON format\n"
-                 "'TEMPLATE':         Print output using the given Go template.\n"
-                 "Refer to https://docs.docker.com/go/formatting/ for more information about "
-                 "formatting output with templates");
-    };
+    c.flags = [](Flags& f) { f.string("format", 'f', "", kInfoFormatJsonUsage); };
     c.run = [](Ctx& ctx, const Flags& f) -> Result<int> {
         bool debug = ctx.globals().debug;
         auto info = apiGet(ctx, "/info");

@@ -5,6 +5,7 @@
 
 #include "cli/format.h"
 #include "cli/units.h"
+#include "cli/verbs/info_common.h"
 #include "cli/verbs/sys_format.h"
 #include "cli/verbs/sys_net.h"
 #include "cli/verbs/sys_prune.h"
@@ -16,33 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kListFormatHelp =
-    "Format output using a custom template:\n"
-    "'table':            Print output in table format with column headers (default)\n"
-    "'table TEMPLATE':   Print output in table format using the given Go template\n"
-    "'json':             Print in JSON format\n"
-    "'TEMPLATE':         Print output using the given Go template.\n"
-    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting "
-    "output with templates";
-constexpr const char* kInspectFormatHelp =
-    "Format output using a custom template:\n"
-    "'json':             Print in JSON format\n"
-    "'TEMPLATE':         Print output using the given Go template.\n"
-    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting "
-    "output with templates";
-
 std::string netPath(const std::string& name) {
     return "/networks/" + urlEncode(name);
-}
-
-// "k=v" list flags as an object ("k" alone maps to "").
-json keyValues(const std::vector<std::string>& kv) {
-    json o = json::object();
-    for (auto& s : kv) {
-        auto eq = s.find('=');
-        o[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
-    }
-    return o;
 }
 
 Command create() {
@@ -110,7 +86,7 @@ Command ls() {
     c.maxArgs = 0;
     c.flags = [](Flags& f) {
         f.list("filter", 'f', "Provide filter values (e.g. \"driver=bridge\")", "filter");
-        f.string("format", 0, "", kListFormatHelp);
+        f.string("format", 0, "", kInfoFormatListUsage);
         f.boolean("no-trunc", 0, "Do not truncate the output");
         f.boolean("quiet", 'q', "Only display network IDs");
     };
@@ -159,7 +135,7 @@ Command inspect() {
     c.shortHelp = "Display detailed information on one or more networks";
     c.minArgs = 1;
     c.flags = [](Flags& f) {
-        f.string("format", 'f', "", kInspectFormatHelp);
+        f.string("format", 'f', "", kInfoFormatJsonUsage);
         f.boolean("verbose", 'v', "Verbose output for diagnostics");
     };
     c.run = [](Ctx& ctx, const Flags& f) -> Result<int> {

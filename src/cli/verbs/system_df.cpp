@@ -8,6 +8,7 @@
 #include "cli/format.h"
 #include "cli/table.h"
 #include "cli/units.h"
+#include "cli/verbs/info_common.h"
 #include "cli/verbs/sys_format.h"
 #include "cli/verbs/util.h"
 
@@ -189,16 +190,7 @@ Command cmdSystemDf() {
     c.shortHelp = "Show berth disk usage";
     c.maxArgs = 0;
     c.flags = [](Flags& f) {
-        f.string("format", 0, "",
-                 "Format output using a custom template:\n"
-                 "'table':            Print output in table format with column headers "
-                 "(default)\n"
-                 "'table TEMPLATE':   Print output in table format using the given Go "
-                 "template\n"
-                 "'json':             Print in JSON format\n"
-                 "'TEMPLATE':         Print output using the given Go template.\n"
-                 "Refer to https://docs.docker.com/go/formatting/ for more information about "
-                 "formatting output with templates");
+        f.string("format", 0, "", kInfoFormatListUsage);
         f.boolean("verbose", 'v', "Show detailed information on space usage");
     };
     c.run = [](Ctx& ctx, const Flags& f) -> Result<int> {

@@ -25,13 +25,21 @@ Result<std::string> filtersJson(const std::vector<std::string>& filterFlags) {
     json f = json::object();
     for (auto& s : filterFlags) {
         auto eq = s.find('=');
-        if (eq == std::string::npos)
-            return invalid("bad format of filter (expected name=value)");
+        if (eq == std::string::npos) return invalid("bad format of filter (expected name=value)");
         std::string k = s.substr(0, eq), v = s.substr(eq + 1);
         for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         f[k][v] = true;
     }
     return f.dump();
+}
+
+json keyValues(const std::vector<std::string>& kv) {
+    json o = json::object();
+    for (auto& s : kv) {
+        auto eq = s.find('=');
+        o[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
+    }
+    return o;
 }
 
 Result<Response> apiCall(Ctx& ctx, Request r) {

@@ -26,6 +26,9 @@ std::string query(std::initializer_list<std::pair<std::string_view, std::string>
 // docker's filters query value from `--filter k=v` flags: {"k":{"v":true},...} (not encoded).
 Result<std::string> filtersJson(const std::vector<std::string>& filterFlags);
 
+// "k=v" list flags (--label, --opt) as an object; "k" alone maps to "".
+nlohmann::json keyValues(const std::vector<std::string>& kv);
+
 // The response of a call; a non-2xx status is the daemon's error ("Error response from
 // daemon: ...").
 Result<Response> apiCall(Ctx& ctx, Request r);

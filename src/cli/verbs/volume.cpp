@@ -5,6 +5,7 @@
 
 #include "cli/format.h"
 #include "cli/units.h"
+#include "cli/verbs/info_common.h"
 #include "cli/verbs/sys_format.h"
 #include "cli/verbs/sys_prune.h"
 #include "cli/verbs/util.h"
@@ -15,23 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kFormatTail =
-    "'json':             Print in JSON format\n"
-    "'TEMPLATE':         Print output using the given Go template.\n"
-    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting "
-    "output with templates";
-
 std::string volPath(const std::string& name) {
     return "/volumes/" + urlEncode(name);
-}
-
-json keyValues(const std::vector<std::string>& kv) {
-    json o = json::object();
-    for (auto& s : kv) {
-        auto eq = s.find('=');
-        o[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
-    }
-    return o;
 }
 
 Command create() {
@@ -90,13 +76,7 @@ Command ls() {
         f.boolean("cluster", 0,
                   "Display only cluster volumes, and use cluster volume list formatting");
         f.list("filter", 'f', "Provide filter values (e.g. \"dangling=true\")", "filter");
-        f.string("format", 0, "",
-                 std::string("Format output using a custom template:\n"
-                             "'table':            Print output in table format with column "
-                             "headers (default)\n"
-                             "'table TEMPLATE':   Print output in table format using the given "
-                             "Go template\n") +
-                     kFormatTail);
+        f.string("format", 0, "", kInfoFormatListUsage);
         f.boolean("quiet", 'q', "Only display volume names");
     };
     c.run = [](Ctx& ctx, const Flags& f) -> Result<int> {
@@ -159,10 +139,7 @@ Command inspect() {
     c.use = "[OPTIONS] VOLUME [VOLUME...]";
     c.shortHelp = "Display detailed information on one or more volumes";
     c.minArgs = 1;
-    c.flags = [](Flags& f) {
-        f.string("format", 'f', "",
-                 std::string("Format output using a custom template:\n") + kFormatTail);
-    };
+    c.flags = [](Flags& f) { f.string("format", 'f', "", kInfoFormatJsonUsage); };
     c.run = [](Ctx& ctx, const Flags& f) -> Result<int> {
         json found = json::array();
         std::string errs;
