@@ -14,6 +14,7 @@
 #include "engine/internal.h"
 #include "engine/names.h"
 #include "engine/network_glue.h"
+#include "engine/reaper.h"
 #include "engine/volumes.h"
 #include "engine/watcher.h"
 #include "image/service.h"
@@ -111,6 +112,14 @@ Result<std::unique_ptr<Engine>> Engine::open(const Options& o, image::Service& i
         TRY_CTX(sys::mkdirAll(d, 0710), "create {}", d);
     impl->store = TRY(Store::open(o.root + "/berth.db"));
     impl->watcher = std::make_unique<ExitWatcher>();
+    impl->primer = std::make_unique<cgroups::MigrationPrimer>();
+    impl->reaper = std::make_unique<DirReaper>();
+    if (auto mode = cgroups::detect(); mode) {
+        if (auto mt = cgroups::loadMountTable("/sys/fs/cgroup")) {
+            impl->cgroupMode = *mode;
+            impl->cgroupMounts = std::move(*mt);
+        }
+    }
     auto rows = TRY(impl->store->all("containers"));
     for (const auto& [id, rec] : rows) {
         Json j = Json::parse(rec, nullptr, false);
@@ -185,11 +194,15 @@ void Engine::Impl::recover() {
             (void)sys::removeAll(d.path().string());
         }
     }
-    // Container dirs without a row: a create killed before its row was written.
+    // Container dirs without a row: a create killed before its row was written, or a removal
+    // whose directory the reaper had not deleted yet.
     for (const auto& d : std::filesystem::directory_iterator(opts.root + "/containers", ec)) {
         std::string id = d.path().filename().string();
         std::lock_guard lk(mu);
         if (!byId.count(id)) {
+            Container orphan;  // its cgroup was made ahead at create (prepareCgroup)
+            orphan.id = id;
+            dropCgroup(orphan);
             (void)::umount2((d.path().string() + "/rootfs").c_str(), MNT_DETACH);
             (void)sys::removeAll(d.path().string());
         }
@@ -257,7 +270,12 @@ Result<CreateResult> Engine::create(const std::string& nameIn, const nlohmann::j
     // Files first (the container dir, volumes), then the row.
     std::string dir = I.containerDir(id);
     TRY(sys::mkdirAll(dir, 0710));
-    ScopeGuard undoDir([&] { (void)sys::removeAll(dir); });
+    // `run` starts what it creates a moment later: its cgroup is made and primed now.
+    I.prepareCgroup(c);
+    ScopeGuard undoDir([&] {
+        I.dropCgroup(c);
+        (void)sys::removeAll(dir);
+    });
     TRY(resolveMounts(I, c));
     TRY(I.save(c));
     undoDir.cancel();
@@ -415,13 +433,14 @@ Status Engine::Impl::removeLocked(const std::shared_ptr<Entry>& e, std::unique_l
     c.state.status = "removing";
     (void)save(c);
     stopHealth(*e, lk);
-    releaseResources(c);
+    releaseResources(c, false);
     (void)monitor::cleanup(monitorDir(c.id));
     (void)runtime::remove(runtimeGlobals(), c.id, true);
-    std::string dir = containerDir(c.id);
-    (void)::umount2((dir + "/rootfs").c_str(), MNT_DETACH);
-    TRY_CTX(sys::removeAll(dir), "remove {}", dir);
+    dropCgroup(c);
     TRY(store->remove("containers", c.id));
+    // The directory goes after the row, off this request's path; a daemon that dies first
+    // finds it without a row at the next start (recover()).
+    reaper->add(containerDir(c.id));
     if (removeVolumes) removeAnonymousVolumes(*this, c);
     {
         std::lock_guard g(mu);

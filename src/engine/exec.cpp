@@ -25,6 +25,7 @@ Result<std::string> Engine::execCreate(const std::string& idOrName, const nlohma
     auto e = TRY(impl_->find(idOrName));
     std::lock_guard lk(e->mu);
     if (!body.is_object()) return invalid("invalid JSON body");
+    impl_->primer->prime();  // the start follows at once (primer.h)
     if (e->c.state.status == "paused")
         return makeError(EBUSY, "Container {} is paused, unpause the container before exec",
                          e->c.id);
@@ -58,6 +59,7 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
     std::unique_lock lk(e->mu);
     if (x->running || x->exited)
         return makeError(EBUSY, "Exec command {} is already running", execId);
+    impl_->primer->prime();
     if (!e->c.running()) return makeError(EBUSY, "Container {} is not running", e->c.id);
     bool detach = body.is_object() && body.value("Detach", false);
     if (body.is_object() && body.contains("Tty")) x->tty = body.value("Tty", x->tty);

@@ -82,10 +82,18 @@ void Engine::Impl::startHealth(Entry& e) {
             int64_t wait =
                 (startPeriod > 0 && nowNs() - started < startPeriod) ? startInterval : interval;
             {
+                // The probe's cgroup migration is primed a grace period ahead (primer.h).
+                constexpr int64_t kPrimeAheadNs = 10'000'000;
                 std::unique_lock hl(ep->healthMu);
-                if (ep->healthCv.wait_for(hl, std::chrono::nanoseconds(wait),
-                                          [ep] { return ep->healthStop.load(); }))
-                    return;
+                auto stopped = [ep] { return ep->healthStop.load(); };
+                if (wait > 2 * kPrimeAheadNs) {
+                    if (ep->healthCv.wait_for(hl, std::chrono::nanoseconds(wait - kPrimeAheadNs),
+                                              stopped))
+                        return;
+                    primer->prime();
+                    wait = kPrimeAheadNs;
+                }
+                if (ep->healthCv.wait_for(hl, std::chrono::nanoseconds(wait), stopped)) return;
             }
             ProbeResult r;
             int64_t t0 = nowNs();

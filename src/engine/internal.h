@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/events.h"
 #include "engine/store.h"
+#include "runtime/cgroups/primer.h"
 #include "runtime/container.h"
 
 namespace berth::image {
@@ -108,6 +109,7 @@ struct Metrics {
 };
 
 class ExitWatcher;
+class DirReaper;
 
 struct Engine::Impl {
     Options opts;
@@ -117,6 +119,13 @@ struct Engine::Impl {
     EventBus events;
     Metrics metrics;
     std::unique_ptr<ExitWatcher> watcher;
+    // Started before each container or exec start: see runtime/cgroups/primer.h.
+    std::unique_ptr<cgroups::MigrationPrimer> primer;
+    // The host's cgroup layout, read once at open (unset: no cgroupfs, nothing is made ahead).
+    std::optional<cgroups::Mode> cgroupMode;
+    cgroups::MountTable cgroupMounts;
+    // Deletes removed containers' directories off the request path (reaper.cpp).
+    std::unique_ptr<DirReaper> reaper;
     std::atomic<bool> shuttingDown{false};
 
     mutable std::mutex mu;  // the maps below
@@ -146,7 +155,15 @@ struct Engine::Impl {
     // Lifecycle pieces (entry locked by the caller).
     Status startLocked(Entry& e, std::unique_lock<std::mutex>& lk);
     Status prepareRootfs(Container& c);
-    void releaseResources(Container& c);  // network sandbox, rootfs mount
+    // The network sandbox, and the rootfs mount unless the directory is about to be reaped.
+    void releaseResources(Container& c, bool unmountRootfs = true);
+    // linux.cgroupsPath of the container's bundle ("/berth/<id>").
+    std::string cgroupsPath(const Container& c) const;
+    // Makes the container's cgroup directories, then primes the migration into them
+    // (lifecycle.cpp: why in that order). Failures are left for the runtime to report.
+    void prepareCgroup(const Container& c);
+    // Removes them (a container removed before or after running; ENOENT is fine).
+    void dropCgroup(const Container& c);
     void onExit(const std::string& id);
     void scheduleRestart(const std::shared_ptr<Entry>& e, int delayMs);
     Status killLocked(Entry& e, int sig);
@@ -170,7 +187,7 @@ struct SpecInputs {
     std::string netnsPath;  // "" = host network
     std::string hostsPath, resolvConfPath, hostnamePath;
     std::string initPath;  // berth-init when HostConfig.Init
-    std::string cgroupParent;
+    std::string cgroupsPath;
     std::vector<Json> extraMounts;  // OCI mounts for volumes and binds
 };
 Result<std::string> ociSpec(const Container& c, const SpecInputs& in);

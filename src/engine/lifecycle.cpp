@@ -16,6 +16,7 @@
 #include "image/service.h"
 #include "monitor/monitor.h"
 #include "network/network.h"
+#include "runtime/cgroups/cgroup.h"
 #include "runtime/container.h"
 
 namespace berth::engine {
@@ -33,9 +34,49 @@ Status Engine::Impl::prepareRootfs(Container& c) {
     return okStatus();
 }
 
-void Engine::Impl::releaseResources(Container& c) {
+std::string Engine::Impl::cgroupsPath(const Container& c) const {
+    std::string parent =
+        c.hostConfig.is_object() ? c.hostConfig.value("CgroupParent", "") : std::string();
+    if (parent.empty()) parent = opts.cgroupParent;
+    if (!parent.empty() && parent[0] != '/') parent = "/" + parent;
+    return parent + "/" + c.id;
+}
+
+namespace {
+
+Result<std::unique_ptr<cgroups::Manager>> openCgroup(const Engine::Impl& impl, const Container& c) {
+    if (!impl.cgroupMode) return makeError(ENOENT, "no cgroup hierarchy");
+    cgroups::Options o;
+    o.path = TRY(cgroups::resolvePath(impl.cgroupsPath(c), c.id));
+    o.mounts = impl.cgroupMounts;
+    return cgroups::open(*impl.cgroupMode, o);
+}
+
+}  // namespace
+
+// A primed migration holds the cgroup mutex through its RCU grace period, and a cgroup mkdir
+// needs that mutex: made after the priming, the runtime's mkdir would wait the grace period
+// out. So the directories are made here first (the runtime's mkdir then finds them), and the
+// grace period runs while the rootfs, the sandbox, the bundle and the monitor are set up.
+void Engine::Impl::prepareCgroup(const Container& c) {
+    if (auto m = openCgroup(*this, c)) {
+        if (auto st = (*m)->create(); !st)
+            log::debug("container {}: cgroup made ahead: {}", c.id, st.error().str());
+    }
+    primer->prime();
+}
+
+void Engine::Impl::dropCgroup(const Container& c) {
+    auto m = openCgroup(*this, c);
+    if (!m) return;
+    if (auto st = (*m)->destroy(); !st && st.error().code != ENOENT)
+        log::warn("container {}: remove cgroup: {}", c.id, st.error().str());
+}
+
+void Engine::Impl::releaseResources(Container& c, bool unmountRootfs) {
     if (auto st = network->removeSandbox(c.id); !st)
         log::warn("container {}: remove network sandbox: {}", c.id, st.error().str());
+    if (!unmountRootfs) return;
     std::string target = containerDir(c.id) + "/rootfs";
     if (::umount2(target.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
         log::warn("container {}: unmount rootfs: {}", c.id, errnoName(errno));
@@ -49,6 +90,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
         return makeError(EBUSY, "container is marked for removal and cannot be started");
     if (c.state.status == "dead") return makeError(EBUSY, "cannot start a dead container");
 
+    prepareCgroup(c);
     TRY(prepareRootfs(c));
     ScopeGuard undoRootfs([&] {
         std::string t = containerDir(c.id) + "/rootfs";
@@ -65,7 +107,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
     in.hostsPath = sb.hostsPath;
     in.resolvConfPath = sb.resolvConfPath;
     in.hostnamePath = sb.hostnamePath;
-    in.cgroupParent = opts.cgroupParent;
+    in.cgroupsPath = cgroupsPath(c);
     if (c.hostConfig.value("Init", false)) in.initPath = initPath();
     in.extraMounts = TRY(mountsForStart(*this, c, in.rootfs));
 
@@ -222,7 +264,9 @@ void Engine::Impl::onExit(const std::string& id) {
     c.state.pid = 0;
     if (c.state.health.is_object()) c.state.health["Status"] = "unhealthy";
     stopHealth(*e, lk);
-    releaseResources(c);
+    // A --rm container's rootfs is unmounted by the reaper with its directory.
+    bool autoRemove = c.hostConfig.value("AutoRemove", false) && !shuttingDown;
+    releaseResources(c, !autoRemove);
     (void)monitor::cleanup(monitorDir(id));
     metrics.exits++;
     e->exitSeq++;
@@ -250,9 +294,9 @@ void Engine::Impl::onExit(const std::string& id) {
         scheduleRestart(e, e->backoffMs);
         return;
     }
-    (void)save(c);
+    if (!autoRemove) (void)save(c);  // else the removal's own "removing" row comes next
     e->cv.notify_all();
-    if (c.hostConfig.value("AutoRemove", false) && !shuttingDown) {
+    if (autoRemove) {
         auto r = removeLocked(e, lk, true, true);
         if (!r) log::warn("container {}: auto-remove: {}", id, r.error().str());
     }

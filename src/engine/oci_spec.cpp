@@ -242,10 +242,7 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
 
     Json linux;
     linux["namespaces"] = ns;
-    std::string parent = hc.value("CgroupParent", "");
-    if (parent.empty()) parent = in.cgroupParent;
-    if (!parent.empty() && parent[0] != '/') parent = "/" + parent;
-    linux["cgroupsPath"] = parent + "/" + c.id;
+    linux["cgroupsPath"] = in.cgroupsPath;
     linux["resources"] = resources(hc);
     if (hc.contains("Sysctls") && hc["Sysctls"].is_object() && !hc["Sysctls"].empty())
         linux["sysctl"] = hc["Sysctls"];

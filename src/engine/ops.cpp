@@ -24,13 +24,6 @@ std::vector<MountMap> mountMaps(const Container& c) {
     return out;
 }
 
-std::string cgroupsPath(const Engine::Impl& impl, const Container& c) {
-    std::string parent = c.hostConfig.value("CgroupParent", "");
-    if (parent.empty()) parent = impl.opts.cgroupParent;
-    if (!parent.empty() && parent[0] != '/') parent = "/" + parent;
-    return parent + "/" + c.id;
-}
-
 }  // namespace
 
 Result<nlohmann::json> Engine::top(const std::string& idOrName, const std::string& psArgs) {
@@ -60,7 +53,7 @@ Status Engine::stats(const std::string& idOrName, bool stream, bool oneShot,
             s.id = e->c.id;
             s.name = "/" + e->c.name;
             s.pid = e->c.state.pid;
-            s.cgroupsPath = cgroupsPath(*impl_, e->c);
+            s.cgroupsPath = impl_->cgroupsPath(e->c);
             running = e->c.running();
         }
         Json j;

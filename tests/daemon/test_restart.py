@@ -114,3 +114,53 @@ def test_restart_policy_restarts_a_dying_container(bb):
     bb.start()
     assert wait_for(lambda: state(bb, "always")["Running"])
     bb.docker("rm", "-f", "flaky", "always")
+
+
+def cgroup_dirs(cid):
+    """The container's cgroup directories that exist (v1 hierarchies, the cgroup2 tree)."""
+    base = "/sys/fs/cgroup"
+    found = []
+    for h in sorted(os.listdir(base)):
+        for d in (f"{base}/{h}/berth/{cid}", f"{base}/berth/{cid}"):
+            if os.path.isdir(d):
+                found.append(d)
+    return sorted(set(found))
+
+
+def test_cgroups_and_directories_of_removed_containers_go(bb):
+    # The cgroup is made at create (ahead of the start, which then only joins it)...
+    cid = bb.docker("create", "--name", "made", "busybox", "true").out.strip()
+    assert cgroup_dirs(cid), "no cgroup made at create"
+    assert (bb.root / "containers" / cid).is_dir()
+    # ...and removed with a container that never ran; its directory goes right after.
+    bb.docker("rm", "made")
+    assert cgroup_dirs(cid) == []
+    assert wait_for(lambda: not (bb.root / "containers" / cid).exists(), 5)
+    # The same for a --rm container that ran.
+    cid = bb.docker("run", "-d", "--rm", "busybox", "true").out.strip()
+    assert wait_for(lambda: cid not in bb.docker("ps", "-aq", "--no-trunc").out, 10)
+    assert cgroup_dirs(cid) == []
+    assert wait_for(lambda: not (bb.root / "containers" / cid).exists(), 5)
+
+
+def test_orphan_directory_and_cgroup_are_removed_at_start(bb):
+    # What a create killed between its cgroup and its row leaves: both go at the next start.
+    orphan = "ab" * 32
+    bb.docker("rm", bb.docker("create", "busybox", "true").out.strip())  # makes berth/
+    bb.stop()
+    (bb.root / "containers" / orphan).mkdir(parents=True)
+    made = []
+    for h in ("memory", "pids", "unified"):
+        d = f"/sys/fs/cgroup/{h}/berth/{orphan}"
+        if os.path.isdir(f"/sys/fs/cgroup/{h}/berth"):
+            os.mkdir(d)
+            made.append(d)
+    assert made, "no cgroup hierarchy with a berth/ parent to test with"
+    try:
+        bb.start()
+        assert not (bb.root / "containers" / orphan).exists()
+        assert [d for d in made if os.path.isdir(d)] == []
+    finally:
+        for d in made:
+            if os.path.isdir(d):
+                os.rmdir(d)

@@ -1,7 +1,5 @@
 #include "cli/verbs/image_context.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,6 +9,8 @@
 #include <memory>
 #include <random>
 #include <regex>
+
+#include "cli/libarchive.h"
 
 namespace berth::cli {
 
@@ -159,47 +159,49 @@ bool looksLikeArchive(std::string_view d) {
 namespace {
 
 struct ArchiveDel {
-    void operator()(archive* a) const { archive_write_free(a); }
+    void operator()(archive* a) const { la().archive_write_free(a); }
 };
 struct EntryDel {
-    void operator()(archive_entry* e) const { archive_entry_free(e); }
+    void operator()(archive_entry* e) const { la().archive_entry_free(e); }
 };
 
 class TarWriter {
   public:
     Status open() {
-        a_.reset(archive_write_new());
+        TRY(libArchive());
+        a_.reset(la().archive_write_new());
         if (!a_) return makeError(ENOMEM, "archive_write_new");
-        archive_write_set_format_pax_restricted(a_.get());
-        archive_write_set_bytes_per_block(a_.get(), 0);
-        if (archive_write_open(a_.get(), this, nullptr, &TarWriter::write, nullptr) != ARCHIVE_OK)
+        la().archive_write_set_format_pax_restricted(a_.get());
+        la().archive_write_set_bytes_per_block(a_.get(), 0);
+        if (la().archive_write_open(a_.get(), this, nullptr, &TarWriter::write, nullptr) !=
+            ARCHIVE_OK)
             return fail("open tar");
         return {};
     }
     // Entries are root's (a build context's files are, whoever owns them here) unless told.
     Status add(const std::string& name, const struct stat& st, std::string_view data,
                const std::string& linkTarget, int64_t uid = 0, int64_t gid = 0) {
-        std::unique_ptr<archive_entry, EntryDel> e(archive_entry_new());
-        archive_entry_copy_stat(e.get(), &st);
-        archive_entry_set_pathname(e.get(), name.c_str());
-        archive_entry_set_uid(e.get(), uid);
-        archive_entry_set_gid(e.get(), gid);
-        archive_entry_set_nlink(e.get(), 1);
-        archive_entry_set_ino(e.get(), 0);
-        archive_entry_set_dev(e.get(), 0);
-        if (S_ISLNK(st.st_mode)) archive_entry_set_symlink(e.get(), linkTarget.c_str());
+        std::unique_ptr<archive_entry, EntryDel> e(la().archive_entry_new());
+        la().archive_entry_copy_stat(e.get(), &st);
+        la().archive_entry_set_pathname(e.get(), name.c_str());
+        la().archive_entry_set_uid(e.get(), uid);
+        la().archive_entry_set_gid(e.get(), gid);
+        la().archive_entry_set_nlink(e.get(), 1);
+        la().archive_entry_set_ino(e.get(), 0);
+        la().archive_entry_set_dev(e.get(), 0);
+        if (S_ISLNK(st.st_mode)) la().archive_entry_set_symlink(e.get(), linkTarget.c_str());
         if (!S_ISREG(st.st_mode))
-            archive_entry_set_size(e.get(), 0);
+            la().archive_entry_set_size(e.get(), 0);
         else
-            archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
-        if (archive_write_header(a_.get(), e.get()) != ARCHIVE_OK) return fail("add " + name);
+            la().archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
+        if (la().archive_write_header(a_.get(), e.get()) != ARCHIVE_OK) return fail("add " + name);
         if (S_ISREG(st.st_mode) && !data.empty() &&
-            archive_write_data(a_.get(), data.data(), data.size()) < 0)
+            la().archive_write_data(a_.get(), data.data(), data.size()) < 0)
             return fail("write " + name);
         return {};
     }
     Result<std::string> finish() {
-        if (archive_write_close(a_.get()) != ARCHIVE_OK) return fail("close tar");
+        if (la().archive_write_close(a_.get()) != ARCHIVE_OK) return fail("close tar");
         return std::move(out_);
     }
 
@@ -209,7 +211,7 @@ class TarWriter {
         return static_cast<la_ssize_t>(n);
     }
     Error fail(const std::string& what) {
-        const char* m = archive_error_string(a_.get());
+        const char* m = la().archive_error_string(a_.get());
         return makeError(EIO, "{}: {}", what, m ? m : "libarchive error");
     }
     std::unique_ptr<archive, ArchiveDel> a_;
@@ -288,8 +290,8 @@ struct Walker {
 
 }  // namespace
 
-Result<std::string> tarSingleFile(const std::string& name, std::string_view content,
-                                  unsigned mode, int64_t uid, int64_t gid) {
+Result<std::string> tarSingleFile(const std::string& name, std::string_view content, unsigned mode,
+                                  int64_t uid, int64_t gid) {
     TarWriter tw;
     TRY(tw.open());
     struct stat st {};

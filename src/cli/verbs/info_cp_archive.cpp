@@ -1,7 +1,5 @@
 #include "cli/verbs/info_cp_archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,18 +9,20 @@
 #include <memory>
 #include <vector>
 
+#include "cli/libarchive.h"
+
 namespace berth::cli {
 
 namespace {
 
 struct ArchiveWriteDel {
-    void operator()(archive* a) const { archive_write_free(a); }
+    void operator()(archive* a) const { la().archive_write_free(a); }
 };
 struct ArchiveReadDel {
-    void operator()(archive* a) const { archive_read_free(a); }
+    void operator()(archive* a) const { la().archive_read_free(a); }
 };
 struct EntryDel {
-    void operator()(archive_entry* e) const { archive_entry_free(e); }
+    void operator()(archive_entry* e) const { la().archive_entry_free(e); }
 };
 
 la_ssize_t appendCb(archive*, void* user, const void* buf, size_t n) {
@@ -34,32 +34,32 @@ Status addPath(archive* a, const std::string& path, const std::string& name, boo
     struct stat st {};
     if ((follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) != 0)
         return errnoError("lstat {}", path);
-    std::unique_ptr<archive_entry, EntryDel> e(archive_entry_new());
-    archive_entry_copy_stat(e.get(), &st);
+    std::unique_ptr<archive_entry, EntryDel> e(la().archive_entry_new());
+    la().archive_entry_copy_stat(e.get(), &st);
     std::string entryName = S_ISDIR(st.st_mode) && name != "." ? name + "/" : name;
     if (name == ".") entryName = "./";
-    archive_entry_set_pathname(e.get(), entryName.c_str());
+    la().archive_entry_set_pathname(e.get(), entryName.c_str());
     if (S_ISLNK(st.st_mode)) {
         std::string target(4096, '\0');
         ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
         if (n < 0) return errnoError("readlink {}", path);
         target.resize(static_cast<size_t>(n));
-        archive_entry_set_symlink(e.get(), target.c_str());
-        archive_entry_set_size(e.get(), 0);
+        la().archive_entry_set_symlink(e.get(), target.c_str());
+        la().archive_entry_set_size(e.get(), 0);
     } else if (!S_ISREG(st.st_mode)) {
-        archive_entry_set_size(e.get(), 0);
+        la().archive_entry_set_size(e.get(), 0);
     }
-    if (archive_write_header(a, e.get()) != ARCHIVE_OK)
-        return makeError(EIO, "archiving {}: {}", path, archive_error_string(a));
+    if (la().archive_write_header(a, e.get()) != ARCHIVE_OK)
+        return makeError(EIO, "archiving {}: {}", path, la().archive_error_string(a));
     if (S_ISREG(st.st_mode)) {
         int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return errnoError("open {}", path);
         char buf[65536];
         ssize_t n;
         while ((n = ::read(fd, buf, sizeof buf)) > 0)
-            if (archive_write_data(a, buf, static_cast<size_t>(n)) < 0) {
+            if (la().archive_write_data(a, buf, static_cast<size_t>(n)) < 0) {
                 ::close(fd);
-                return makeError(EIO, "archiving {}: {}", path, archive_error_string(a));
+                return makeError(EIO, "archiving {}: {}", path, la().archive_error_string(a));
             }
         int err = errno;
         ::close(fd);
@@ -110,25 +110,27 @@ bool unsafeName(const std::string& n) {
 
 Result<std::string> infoTarPath(const std::string& path, const std::string& topName,
                                 bool followLink) {
+    TRY(libArchive());
     std::string out;
-    std::unique_ptr<archive, ArchiveWriteDel> a(archive_write_new());
-    archive_write_set_format_pax_restricted(a.get());
-    archive_write_set_bytes_in_last_block(a.get(), 1);
-    if (archive_write_open(a.get(), &out, nullptr, appendCb, nullptr) != ARCHIVE_OK)
-        return makeError(EIO, "creating a tar: {}", archive_error_string(a.get()));
+    std::unique_ptr<archive, ArchiveWriteDel> a(la().archive_write_new());
+    la().archive_write_set_format_pax_restricted(a.get());
+    la().archive_write_set_bytes_in_last_block(a.get(), 1);
+    if (la().archive_write_open(a.get(), &out, nullptr, appendCb, nullptr) != ARCHIVE_OK)
+        return makeError(EIO, "creating a tar: {}", la().archive_error_string(a.get()));
     TRY(addPath(a.get(), path, topName, followLink));
-    if (archive_write_close(a.get()) != ARCHIVE_OK)
-        return makeError(EIO, "creating a tar: {}", archive_error_string(a.get()));
+    if (la().archive_write_close(a.get()) != ARCHIVE_OK)
+        return makeError(EIO, "creating a tar: {}", la().archive_error_string(a.get()));
     return out;
 }
 
 Result<int64_t> infoUntar(FILE* in, const std::string& dir, const std::string& srcBase,
                           const std::string& dstBase) {
-    std::unique_ptr<archive, ArchiveReadDel> a(archive_read_new());
-    archive_read_support_format_tar(a.get());
-    archive_read_support_format_gnutar(a.get());
-    if (archive_read_open_FILE(a.get(), in) != ARCHIVE_OK)
-        return makeError(EIO, "reading the archive: {}", archive_error_string(a.get()));
+    TRY(libArchive());
+    std::unique_ptr<archive, ArchiveReadDel> a(la().archive_read_new());
+    la().archive_read_support_format_tar(a.get());
+    la().archive_read_support_format_gnutar(a.get());
+    if (la().archive_read_open_FILE(a.get(), in) != ARCHIVE_OK)
+        return makeError(EIO, "reading the archive: {}", la().archive_error_string(a.get()));
     // Extract relative to the destination so symlinks above it are allowed (it was resolved
     // already) and none below it can be followed (SECURE_SYMLINKS).
     int cwd = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -145,35 +147,35 @@ Result<int64_t> infoUntar(FILE* in, const std::string& dir, const std::string& s
             ::close(fd);
         }
     } restore{cwd};
-    archive* w = archive_write_disk_new();
+    archive* w = la().archive_write_disk_new();
     std::unique_ptr<archive, ArchiveWriteDel> wd(w);
-    archive_write_disk_set_options(
+    la().archive_write_disk_set_options(
         w, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
     int64_t total = 0;
     archive_entry* e = nullptr;
     for (;;) {
-        int r = archive_read_next_header(a.get(), &e);
+        int r = la().archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN)
-            return makeError(EIO, "reading the archive: {}", archive_error_string(a.get()));
-        std::string name = rebase(archive_entry_pathname(e), srcBase, dstBase);
+            return makeError(EIO, "reading the archive: {}", la().archive_error_string(a.get()));
+        std::string name = rebase(la().archive_entry_pathname(e), srcBase, dstBase);
         while (name.starts_with("./") && name.size() > 2) name.erase(0, 2);
         if (name == "./" || name == ".") name = ".";
         if (name != "." && unsafeName(name))
             return invalid("refusing to extract {}: path outside the destination", name);
-        archive_entry_set_pathname(e, name.c_str());
-        if (const char* hl = archive_entry_hardlink(e)) {
+        la().archive_entry_set_pathname(e, name.c_str());
+        if (const char* hl = la().archive_entry_hardlink(e)) {
             std::string h = rebase(hl, srcBase, dstBase);
             while (h.starts_with("./") && h.size() > 2) h.erase(0, 2);
             if (unsafeName(h)) return invalid("refusing to link to {}", h);
-            archive_entry_set_hardlink(e, h.c_str());
+            la().archive_entry_set_hardlink(e, h.c_str());
         }
         // docker's NoOverwriteDirNonDir.
         std::string plain = name;
         while (plain.size() > 1 && plain.back() == '/') plain.pop_back();
         struct stat st {};
-        bool isDir = archive_entry_filetype(e) == AE_IFDIR;
+        bool isDir = la().archive_entry_filetype(e) == AE_IFDIR;
         if (::lstat(plain.c_str(), &st) == 0) {
             if (S_ISDIR(st.st_mode) && !isDir)
                 return invalid("cannot overwrite directory \"{}/{}\" with non-directory \"{}\"",
@@ -183,23 +185,23 @@ Result<int64_t> infoUntar(FILE* in, const std::string& dir, const std::string& s
                                dir, plain, plain);
             if (isDir && plain == ".") continue;
         }
-        if (archive_write_header(w, e) < ARCHIVE_WARN)
-            return makeError(EIO, "extracting {}: {}", name, archive_error_string(w));
+        if (la().archive_write_header(w, e) < ARCHIVE_WARN)
+            return makeError(EIO, "extracting {}: {}", name, la().archive_error_string(w));
         const void* buf;
         size_t size;
         la_int64_t off;
-        while ((r = archive_read_data_block(a.get(), &buf, &size, &off)) == ARCHIVE_OK) {
-            if (archive_write_data_block(w, buf, size, off) < ARCHIVE_WARN)
-                return makeError(EIO, "extracting {}: {}", name, archive_error_string(w));
+        while ((r = la().archive_read_data_block(a.get(), &buf, &size, &off)) == ARCHIVE_OK) {
+            if (la().archive_write_data_block(w, buf, size, off) < ARCHIVE_WARN)
+                return makeError(EIO, "extracting {}: {}", name, la().archive_error_string(w));
             total += static_cast<int64_t>(size);
         }
         if (r < ARCHIVE_WARN)
-            return makeError(EIO, "reading the archive: {}", archive_error_string(a.get()));
-        if (archive_write_finish_entry(w) < ARCHIVE_WARN)
-            return makeError(EIO, "extracting {}: {}", name, archive_error_string(w));
+            return makeError(EIO, "reading the archive: {}", la().archive_error_string(a.get()));
+        if (la().archive_write_finish_entry(w) < ARCHIVE_WARN)
+            return makeError(EIO, "extracting {}: {}", name, la().archive_error_string(w));
     }
-    if (archive_write_close(w) != ARCHIVE_OK)
-        return makeError(EIO, "extracting: {}", archive_error_string(w));
+    if (la().archive_write_close(w) != ARCHIVE_OK)
+        return makeError(EIO, "extracting: {}", la().archive_error_string(w));
     return total;
 }
 
