@@ -45,7 +45,7 @@ PODMAN (podman 4.3.1, podman-compose 1.0.3, Debian 12), what it needs here:
     --podman-run-args "--ulimit nofile=20000:20000 --ulimit nproc=4096:4096";
   - CONTAINERS_CONF with a throwaway network_config_dir (else networks land in /etc);
   - health checks are run by systemd timers, and there is no systemd here: the poll runs
-    `podman healthcheck run` itself, at most once per interval (250 ms, as in compose.yaml) per
+    `podman healthcheck run` itself, at most once per interval (100 ms, as in compose.yaml) per
     container and not before one interval after the container started, like dockerd's first
     check (one interval after start);
   - depends_on conditions are ignored (start order only) and `up -d` sleeps 1 s after each
@@ -83,7 +83,8 @@ COMPOSE_FILE = APP / "compose.yaml"
 PROJECT = "benchapp"
 PORT = 8080
 INNER = "BERTH_BENCH_COMPOSE_INNER"
-HC_INTERVAL = 0.25  # the health checks' interval in compose.yaml (podman's manual checks)
+# The health checks' interval in compose.yaml (podman's manual checks follow it).
+HC_INTERVAL = float(re.search(r"interval: (\d+)ms", COMPOSE_FILE.read_text()).group(1)) / 1000
 UP_TIMEOUT = 120
 
 _spec = importlib.util.spec_from_file_location("bench_engine", REPO / "bench/engine/run.py")

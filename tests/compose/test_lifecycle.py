@@ -3,6 +3,7 @@ compose makes them, idempotent re-up, change detection, scaling, dependency cond
 foreground up, and a failed up leaving nothing behind."""
 
 import json
+import os
 import re
 import time
 
@@ -500,6 +501,43 @@ def test_restart_true_follows_a_recreated_dependency(project):
     assert p.inspect(f"{p.name}-other-1")["State"]["StartedAt"] == before["other"]
 
 
+def test_network_mode_service_follows_a_recreated_service(project):
+    p = project
+    p.write("compose.yaml", """
+        services:
+          net:
+            image: busybox
+            command: sleep 300
+            init: true
+            environment: {V: "${V:-1}"}
+          side:
+            image: busybox
+            command: sleep 300
+            init: true
+            network_mode: service:net
+        """)
+    def netns(name):
+        return os.readlink(f"/proc/{p.inspect(name)['State']['Pid']}/ns/net")
+
+    p.compose("up", "-d")
+    ids = p.ids()
+    mode = p.inspect(f"{p.name}-side-1")["HostConfig"]["NetworkMode"]
+    assert mode == f"container:{p.name}-net-1"
+    assert netns(f"{p.name}-side-1") == netns(f"{p.name}-net-1")
+    # Unchanged: both kept.
+    p.compose("up", "-d")
+    assert p.ids() == ids
+    # net recreated: side's namespace went with the old container, so side is recreated and
+    # joins the new one.
+    r = p.compose("up", "-d", env={"V": "2"})
+    assert f" Container {p.name}-net-1  Recreate" in r.err
+    assert f" Container {p.name}-side-1  Recreate" in r.err
+    after = p.ids()
+    assert after[f"{p.name}-side-1"] != ids[f"{p.name}-side-1"]
+    assert p.inspect(f"{p.name}-side-1")["State"]["Running"]
+    assert netns(f"{p.name}-side-1") == netns(f"{p.name}-net-1")
+
+
 def test_no_deps_and_wait_timeout(project):
     p = project
     p.write("compose.yaml", """
@@ -527,3 +565,29 @@ def test_no_deps_and_wait_timeout(project):
     r = p.compose("up", "-d", "--wait", "--wait-timeout", "1", "slow", check=False)
     assert r.rc == 1 and "timeout waiting" in r.err, r
     assert time.time() - start < 10
+
+
+def test_parallel_limit_one_goes_one_by_one(project):
+    p = project
+    p.write("compose.yaml", """
+        services:
+          w:
+            image: busybox
+            command: sleep 300
+            init: true
+            deploy: {replicas: 3}
+        """)
+    r = p.compose("--parallel", "1", "up", "-d")
+    # One worker: each container's lines come together, numbers in order.
+    lines = [l.split() for l in r.err.splitlines() if l.split()[:1] == ["Container"]]
+    seq = [(l[1], l[2]) for l in lines]
+    names = [n for n, _ in seq]
+    firsts = [names.index(f"{p.name}-w-{i}") for i in (1, 2, 3)]
+    lasts = [len(names) - 1 - names[::-1].index(f"{p.name}-w-{i}") for i in (1, 2, 3)]
+    assert firsts == sorted(firsts)
+    assert lasts[0] < firsts[1] and lasts[1] < firsts[2], r.err
+    assert len(p.ids()) == 3
+    # COMPOSE_PARALLEL_LIMIT is read the same way (down stops them one by one).
+    r = p.compose("down", env={"COMPOSE_PARALLEL_LIMIT": "1"})
+    assert r.returncode == 0
+    assert p.ids() == {}

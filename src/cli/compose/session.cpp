@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <thread>
 
@@ -257,23 +259,85 @@ std::optional<int> stopTimeout(const json& service, std::optional<int> override)
 Status parallel(Ctx& ctx, size_t n, const std::function<Status(Ctx&, size_t)>& fn) {
     if (n == 0) return {};
     if (n == 1) return fn(ctx, 0);
+    // --parallel N (or COMPOSE_PARALLEL_LIMIT): at most N at once in each fan-out.
+    int64_t limit = projectFlags(ctx).i("parallel");
+    if (limit < 0)
+        if (const char* e = std::getenv("COMPOSE_PARALLEL_LIMIT"); e && *e)
+            limit = std::strtoll(e, nullptr, 10);
+    size_t workers = limit > 0 ? std::min(n, static_cast<size_t>(limit)) : n;
     std::vector<Status> results(n);
+    std::atomic<size_t> next{0};
     std::vector<std::thread> threads;
-    threads.reserve(n);
-    for (size_t i = 0; i < n; i++) {
-        threads.emplace_back([&, i] {
+    threads.reserve(workers);
+    for (size_t w = 0; w < workers; w++) {
+        threads.emplace_back([&] {
             Ctx sub(ctx.globals());
             sub.inFd = ctx.inFd;
             sub.outFd = ctx.outFd;
             sub.errFd = ctx.errFd;
             sub.parentFlags = ctx.parentFlags;
-            results[i] = fn(sub, i);
+            for (size_t i; (i = next++) < n;) results[i] = fn(sub, i);
         });
     }
     for (auto& t : threads) t.join();
     for (auto& r : results)
         if (!r) return r;
     return {};
+}
+
+struct ProjectEvents::State {
+    std::mutex mu;
+    std::condition_variable cv;
+    uint64_t seq = 0;
+    bool live = false, stop = false;
+};
+
+ProjectEvents::ProjectEvents(Ctx& ctx, const std::string& project)
+    : st_(std::make_shared<State>()) {
+    json filters = {{"type", {"container"}},
+                    {"label", {std::string(lbl::kProject) + "=" + project}}};
+    // From a moment ago: the daemon replays what its bus kept since then and goes on live
+    // without a gap, so nothing that happens while the request is on its way is missed (an
+    // event counted twice only makes a wait look once more).
+    auto since = std::chrono::system_clock::now().time_since_epoch() - std::chrono::seconds(2);
+    Request r;
+    r.path = "/events?since=" +
+             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) +
+             "&filters=" + urlEncode(filters.dump());
+    auto client = Client::open(ctx.globals(), ctx.globals().host);
+    if (!client) return;  // waits fall back to polling
+    std::shared_ptr<State> st = st_;
+    std::shared_ptr<Client> c(std::move(*client));
+    std::thread([st, c, r] {
+        (void)c->stream(r, [&](std::string_view d) {
+            std::lock_guard lk(st->mu);
+            if (st->stop) return false;
+            if (d.find('\n') != std::string_view::npos) st->seq++;
+            st->cv.notify_all();
+            return true;
+        });
+        std::lock_guard lk(st->mu);
+        st->live = false;
+        st->cv.notify_all();
+    }).detach();
+    std::lock_guard lk(st_->mu);
+    st_->live = true;
+}
+
+ProjectEvents::~ProjectEvents() {
+    std::lock_guard lk(st_->mu);
+    st_->stop = true;
+}
+
+uint64_t ProjectEvents::seq() const {
+    std::lock_guard lk(st_->mu);
+    return st_->seq;
+}
+
+void ProjectEvents::wait(uint64_t seen, std::chrono::milliseconds max) {
+    std::unique_lock lk(st_->mu);
+    auto limit = st_->live ? max : std::chrono::milliseconds(10);
+    st_->cv.wait_for(lk, limit, [&] { return st_->seq != seen || !st_->live; });
 }
 
 bool useColour(Ctx& ctx) {

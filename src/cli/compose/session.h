@@ -3,6 +3,7 @@
 // compose's progress lines (" Container demo-web-1  Started").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -80,9 +81,32 @@ Result<json> inspectOrNull(Ctx& ctx, const std::string& path);
 // The stop timeout of a service (stop_grace_period), or `override` when set (-t).
 std::optional<int> stopTimeout(const json& service, std::optional<int> override);
 
-// Runs fn(i) for i in [0, n) concurrently, each call with a context of its own (its own daemon
-// connection; output to the same streams). Returns the first error after all have finished.
+// Runs fn(i) for i in [0, n) concurrently, each worker with a context of its own (its own daemon
+// connection; output to the same streams), at most --parallel / COMPOSE_PARALLEL_LIMIT workers
+// when set. Returns the first error after all have finished.
 Status parallel(Ctx& ctx, size_t n, const std::function<Status(Ctx&, size_t)>& fn);
+
+// The project's container events as a counter that waits sleep on: `up` looks at its containers
+// again when one started, died or changed health, instead of polling. The events come on a
+// connection and a thread of their own.
+class ProjectEvents {
+  public:
+    ProjectEvents(Ctx& ctx, const std::string& project);
+    // The thread is left to end at the next event (it holds only its own state).
+    ~ProjectEvents();
+    ProjectEvents(const ProjectEvents&) = delete;
+    ProjectEvents& operator=(const ProjectEvents&) = delete;
+
+    // Events seen so far: read before looking, then wait(seen).
+    uint64_t seq() const;
+    // Returns once an event came after `seen`, or after a short poll interval when the stream
+    // is not (or no longer) there, or after `max` at the latest.
+    void wait(uint64_t seen, std::chrono::milliseconds max = std::chrono::milliseconds(500));
+
+  private:
+    struct State;
+    std::shared_ptr<State> st_;
+};
 
 // Colour of a service's log prefix / "auto" handling of --ansi.
 bool useColour(Ctx& ctx);

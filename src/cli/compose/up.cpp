@@ -140,8 +140,16 @@ Result<std::string> createOne(Ctx& ctx, const model::Project& p, const std::stri
 }
 
 // Waits for svc's depends_on conditions on the services started before it.
+// Sleeps until the project's next event (or polls when there is no event stream).
+void nextLook(ProjectEvents* ev, uint64_t seen) {
+    if (ev)
+        ev->wait(seen);
+    else
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 Status waitDependencies(Ctx& ctx, const model::Project& p, const std::string& svc,
-                        const std::set<std::string>& inRun) {
+                        const std::set<std::string>& inRun, ProjectEvents* ev) {
     const json& s = p.model["services"][svc];
     if (!s.contains("depends_on")) return {};
     for (auto& [dep, d] : s["depends_on"].items()) {
@@ -151,6 +159,7 @@ Status waitDependencies(Ctx& ctx, const model::Project& p, const std::string& sv
         for (auto& c : ctrs) {
             bool reported = false;
             for (;;) {
+                uint64_t seen = ev ? ev->seq() : 0;
                 json st = TRY(inspectContainer(ctx, c.id))["State"];
                 std::string status = st.value("Status", "");
                 if (cond == "service_healthy") {
@@ -184,7 +193,7 @@ Status waitDependencies(Ctx& ctx, const model::Project& p, const std::string& sv
                     event(ctx, "Container", c.name, "Waiting");
                     reported = true;
                 }
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                nextLook(ev, seen);
             }
         }
     }
@@ -208,10 +217,21 @@ bool followsRenewed(const model::Project& p, const std::string& svc, RunState& r
     return false;
 }
 
+// True when svc joins the network of a service (network_mode "service:x") whose container was
+// replaced: the namespace it joined is gone with it, so its containers are recreated too (as
+// docker compose does).
+bool joinsRenewedNetwork(const model::Project& p, const std::string& svc, RunState& rs) {
+    std::string mode = p.model["services"][svc].value("network_mode", "");
+    if (!mode.starts_with("service:")) return false;
+    std::lock_guard lock(rs.mu);
+    return rs.renewed.count(mode.substr(8)) != 0;
+}
+
 Status convergeService(Ctx& ctx, const model::Project& p, const std::string& svc,
                        const UpOptions& o, const std::string& imageId, Made& made,
                        std::vector<Ctr>& out, std::mutex& outMu, RunState& rs) {
     bool restartKept = followsRenewed(p, svc, rs);
+    bool networkGone = joinsRenewedNetwork(p, svc, rs);
     const json& s = p.model["services"][svc];
     int want = o.scale.count(svc) ? o.scale.at(svc) : s.value("scale", 1);
     std::string hash = model::configHash(s);
@@ -248,8 +268,8 @@ Status convergeService(Ctx& ctx, const model::Project& p, const std::string& svc
         bool fresh = false;
         if (st.old) {
             const Ctr& old = *st.old;
-            bool changed =
-                old.hash() != hash || (!imageId.empty() && old.label(lbl::kImage) != imageId);
+            bool changed = old.hash() != hash || networkGone ||
+                           (!imageId.empty() && old.label(lbl::kImage) != imageId);
             if (o.forceRecreate || (changed && !o.noRecreate)) {
                 event(c, "Container", old.name, "Recreate");
                 if (old.state == "running" || old.state == "paused" || old.state == "restarting")
@@ -347,6 +367,10 @@ Result<UpResult> converge(Ctx& ctx, const model::Project& p, const UpOptions& o)
     std::mutex outMu;
     RunState rs;
     std::map<std::string, std::string> images;
+    // Waits (depends_on conditions, --wait) look again at each event of the project.
+    std::optional<ProjectEvents> events;
+    if (!o.noStart) events.emplace(ctx, p.name);
+    ProjectEvents* ev = events ? &*events : nullptr;
     auto run = [&]() -> Status {
         // Images first (as docker compose): a bad image fails before anything is created.
         for (auto& svc : res.services) {
@@ -363,7 +387,7 @@ Result<UpResult> converge(Ctx& ctx, const model::Project& p, const UpOptions& o)
         TRY(ensureVolumes(ctx, p, res.services, made));
         for (auto& level : levels) {
             TRY(parallel(ctx, level.size(), [&](Ctx& c, size_t i) -> Status {
-                if (!o.noStart) TRY(waitDependencies(c, p, level[i], inRun));
+                if (!o.noStart) TRY(waitDependencies(c, p, level[i], inRun, ev));
                 return convergeService(c, p, level[i], o, images.at(level[i]), made, res.containers,
                                        outMu, rs);
             }));
@@ -383,7 +407,7 @@ Result<UpResult> converge(Ctx& ctx, const model::Project& p, const UpOptions& o)
                   [](const Ctr& a, const Ctr& b) { return a.number < b.number; });
     }
     res.containers = std::move(sorted);
-    if (o.wait && !o.noStart) TRY(waitReady(ctx, p, res.containers, o.waitTimeoutSec));
+    if (o.wait && !o.noStart) TRY(waitReady(ctx, p, res.containers, o.waitTimeoutSec, ev));
     return res;
 }
 
@@ -405,7 +429,8 @@ Result<std::string> prepareOneoff(Ctx& ctx, const model::Project& p, const std::
     auto st = [&]() -> Status {
         TRY(ensureNetworks(ctx, p, {svc}, made));
         TRY(ensureVolumes(ctx, p, {svc}, made));
-        return waitDependencies(ctx, p, svc, inRun);
+        ProjectEvents events(ctx, p.name);
+        return waitDependencies(ctx, p, svc, inRun, &events);
     }();
     if (!st) {
         rollback(ctx, made);
@@ -415,7 +440,7 @@ Result<std::string> prepareOneoff(Ctx& ctx, const model::Project& p, const std::
 }
 
 Status waitReady(Ctx& ctx, const model::Project& p, const std::vector<Ctr>& containers,
-                 int timeoutSec) {
+                 int timeoutSec, ProjectEvents* ev) {
     // Services some other service waits on to complete may exit 0.
     std::set<std::string> mayExit;
     for (auto& [name, s] : p.model["services"].items())
@@ -427,6 +452,7 @@ Status waitReady(Ctx& ctx, const model::Project& p, const std::vector<Ctr>& cont
     std::vector<bool> done(containers.size(), false);
     for (auto& c : containers) event(ctx, "Container", c.name, "Waiting");
     for (;;) {
+        uint64_t seen = ev ? ev->seq() : 0;
         bool all = true;
         for (size_t i = 0; i < containers.size(); i++) {
             if (done[i]) continue;
@@ -456,7 +482,7 @@ Status waitReady(Ctx& ctx, const model::Project& p, const std::vector<Ctr>& cont
         if (all) return {};
         if (timeoutSec > 0 && Clock::now() > deadline)
             return invalid("timeout waiting for the project's containers to be healthy");
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        nextLook(ev, seen);
     }
 }
 

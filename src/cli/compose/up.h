@@ -46,7 +46,8 @@ Result<std::string> prepareOneoff(Ctx& ctx, const model::Project& p, const std::
 
 // Waits until every container is running, and healthy when it has a healthcheck (a container
 // that exits is a failure, unless it exited 0 and a service waits for its completion).
+// ev: the project's events to wait on between looks (null: poll).
 Status waitReady(Ctx& ctx, const model::Project& p, const std::vector<Ctr>& containers,
-                 int timeoutSec);
+                 int timeoutSec, ProjectEvents* ev = nullptr);
 
 }  // namespace berth::cli::compose
