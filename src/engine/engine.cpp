@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "common/scope_guard.h"
 #include "common/sys.h"
@@ -183,16 +184,24 @@ void Engine::Impl::recover() {
         // (docker starts always/unless-stopped containers that were running at shutdown).
     }
     if (auto st = network->recover(live); !st) log::warn("network recovery: {}", st.error().str());
-    // Monitor dirs no container explains.
+    // Monitor dirs no running container explains: containers without a row, and starts the
+    // daemon died in before recording them (the client was told the start failed, so the
+    // container is left as it was, not running).
     std::error_code ec;
     for (const auto& d : std::filesystem::directory_iterator(opts.runRoot + "/monitors", ec)) {
         std::string id = d.path().filename().string();
         std::lock_guard lk(mu);
-        if (!byId.count(id)) {
+        if (!byId.count(id) || !live.count(id)) {
             (void)runtime::kill(runtimeGlobals(), id, SIGKILL, true);
             (void)runtime::remove(runtimeGlobals(), id, true);
             (void)sys::removeAll(d.path().string());
         }
+    }
+    // Rootfs mounts of containers that do not run (a start or an exit the daemon died in).
+    for (auto& e : entries) {
+        if (live.count(e->c.id) || e->removed) continue;
+        std::string target = containerDir(e->c.id) + "/rootfs";
+        (void)::umount2(target.c_str(), MNT_DETACH);
     }
     // Container dirs without a row: a create killed before its row was written, or a removal
     // whose directory the reaper had not deleted yet.
@@ -276,8 +285,11 @@ Result<CreateResult> Engine::create(const std::string& nameIn, const nlohmann::j
         I.dropCgroup(c);
         (void)sys::removeAll(dir);
     });
+    failpoint("create.dir");
     TRY(resolveMounts(I, c));
+    failpoint("create.mounts");
     TRY(I.save(c));
+    failpoint("create.row");
     undoDir.cancel();
     unreserve.cancel();
     e->c = std::move(c);
@@ -432,12 +444,15 @@ Status Engine::Impl::removeLocked(const std::shared_ptr<Entry>& e, std::unique_l
     }
     c.state.status = "removing";
     (void)save(c);
+    failpoint("remove.marked");
     stopHealth(*e, lk);
     releaseResources(c, false);
     (void)monitor::cleanup(monitorDir(c.id));
     (void)runtime::remove(runtimeGlobals(), c.id, true);
     dropCgroup(c);
+    failpoint("remove.runtime");
     TRY(store->remove("containers", c.id));
+    failpoint("remove.row");
     // The directory goes after the row, off this request's path; a daemon that dies first
     // finds it without a row at the next start (recover()).
     reaper->add(containerDir(c.id));

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "common/scope_guard.h"
 #include "common/sys.h"
@@ -92,6 +93,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
 
     prepareCgroup(c);
     TRY(prepareRootfs(c));
+    failpoint("start.rootfs");
     ScopeGuard undoRootfs([&] {
         std::string t = containerDir(c.id) + "/rootfs";
         (void)::umount2(t.c_str(), MNT_DETACH);
@@ -100,6 +102,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
     auto sbSpec = TRY(sandboxSpec(c));
     auto sb = TRY_CTX(network->createSandbox(sbSpec), "network");
     ScopeGuard undoNet([&] { (void)network->removeSandbox(c.id); });
+    failpoint("start.network");
 
     SpecInputs in;
     in.rootfs = containerDir(c.id) + "/rootfs";
@@ -114,6 +117,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
     std::string specJson = TRY(ociSpec(c, in));
     TRY_CTX(sys::writeFileAtomic(containerDir(c.id) + "/config.json", specJson, 0600),
             "write bundle");
+    failpoint("start.bundle");
 
     monitor::ContainerSpec ms;
     ms.id = c.id;
@@ -122,12 +126,19 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
     ms.runtimeRoot = runtimeRoot();
     ms.logPath = containerDir(c.id) + "/container.log";
     const Json logCfg = c.hostConfig["LogConfig"].value("Config", Json::object());
+    const std::string logType = c.hostConfig["LogConfig"].value("Type", "json-file");
     ms.logMaxSize = opts.logMaxSize;
     ms.logMaxFiles = opts.logMaxFiles;
+    if (logType == "local") {
+        // docker's local driver keeps 5 files of 20 MiB unless told otherwise (stored here in
+        // the same per-stream record files as json-file; `logs` reads both alike).
+        ms.logMaxSize = 20 << 20;
+        ms.logMaxFiles = 5;
+    }
     if (logCfg.contains("max-size")) ms.logMaxSize = parseSize(logCfg.value("max-size", "0"));
     if (logCfg.contains("max-file"))
         ms.logMaxFiles = std::max(1, std::atoi(logCfg.value("max-file", "1").c_str()));
-    if (c.hostConfig["LogConfig"].value("Type", "") == "none") ms.logPath.clear();
+    if (logType == "none") ms.logPath.clear();
     ms.tty = c.config.value("Tty", false);
     ms.openStdin = c.config.value("OpenStdin", false);
     ms.stdinOnce = c.config.value("StdinOnce", false);
@@ -167,6 +178,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
         if (c.state.exitCode == 127 || c.state.exitCode == 126) err.code = EINVAL;
         return err.wrap("failed to create task for container");
     }
+    failpoint("start.monitor");
     undoNet.cancel();
     undoRootfs.cancel();
     c.state.status = "running";
@@ -183,6 +195,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
     c.hostnamePath = sb.hostnamePath;
     if (c.state.health.is_object()) c.state.health["Status"] = "starting";
     TRY(save(c));
+    failpoint("start.row");
     metrics.starts++;
     publish(c, "start");
     auto fd = monitor::watchExit(monitorDir(c.id));

@@ -67,6 +67,7 @@ class Daemon:
         self.log_path = self.tmp / "berthd.log"
         self.proc = None
         self.extra_args = []
+        self.daemon_env = {}  # extra environment of berthd (e.g. BERTH_FAILPOINT)
         cfg = self.tmp / "dockercfg"
         cfg.mkdir(exist_ok=True)
         self.env = dict(os.environ, DOCKER_HOST=self.host, DOCKER_CONFIG=str(cfg))
@@ -83,7 +84,8 @@ class Daemon:
         if getattr(self, "log", None) and not self.log.closed:
             self.log.close()
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **self.daemon_env))
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
