@@ -13,6 +13,8 @@
 #include "api/context.h"
 #include "api/stream_out.h"
 #include "common/log.h"
+#include "image/build/cache.h"
+#include "image/service.h"
 
 extern char** environ;
 
@@ -143,10 +145,19 @@ Status build(Context& c, Exchange& ex) {
     return stream.finish({});
 }
 
+// POST /build/prune (docker system prune, docker builder prune): the classic builder's cache
+// is its step index; the step images themselves go with `image prune`.
+Status buildPrune(Context& c, Exchange& ex) {
+    image::build::BuildCache cache(c.images.options().root + "/image/buildcache");
+    auto pruned = TRY(cache.prune());
+    return ex.sendJson(200, json{{"CachesDeleted", pruned.keys}, {"SpaceReclaimed", pruned.bytes}});
+}
+
 }  // namespace
 
 void addBuildRoutes(Router& r) {
     r.add("POST", "/build", build);
+    r.add("POST", "/build/prune", buildPrune);
 }
 
 }  // namespace berth::api

@@ -168,6 +168,27 @@ def test_system_df(daemon, busybox_tar):
     assert images["TotalCount"] == "1"
 
 
+def test_system_and_builder_prune(daemon, busybox_tar, tmp_path):
+    import_busybox(daemon, busybox_tar)
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n")
+    env = {"DOCKER_BUILDKIT": "0"}
+    daemon.docker("build", "-q", "-t", "pr:1", str(ctx), env=env)
+    assert "Using cache" in daemon.docker("build", "-t", "pr:1", str(ctx), env=env).out
+    daemon.docker("create", "--name", "gone", "busybox", "true")
+    # docker system prune also calls POST /build/prune: it must succeed, not 404.
+    r = daemon.docker("system", "prune", "-f")
+    assert "gone" in r.out or len([l for l in r.out.splitlines() if len(l) == 64]) >= 1
+    assert "gone" not in daemon.docker("ps", "-a", "--format", "{{.Names}}").out.split()
+    # The build cache went with it: the same build runs its steps again.
+    assert "Using cache" not in daemon.docker("build", "-t", "pr:1", str(ctx), env=env).out
+    r = daemon.docker("builder", "prune", "-f", env=env)
+    assert "Total reclaimed space" in r.out
+    r = daemon.api("POST", "/v1.50/build/prune")
+    assert r.status == 200 and r.json()["CachesDeleted"] == []
+
+
 def test_events_since_until(daemon, busybox_tar):
     t0 = time.time() - 1
     iid = import_busybox(daemon, busybox_tar, "evt:1")

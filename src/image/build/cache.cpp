@@ -1,5 +1,8 @@
 #include "image/build/cache.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "common/sys.h"
 #include "image/digest.h"
 
@@ -45,6 +48,30 @@ Status BuildCache::remove(const std::string& key) {
         return errnoError("remove build cache entry {}", key);
     }
     return {};
+}
+
+Result<BuildCache::Pruned> BuildCache::prune() {
+    Pruned out;
+    std::string dir = dir_ + "/index";
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) {
+        if (errno == ENOENT) return out;
+        return errnoError("open build cache {}", dir);
+    }
+    std::vector<std::string> names;
+    while (auto* de = ::readdir(d)) {
+        std::string n = de->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+    }
+    ::closedir(d);
+    for (auto& n : names) {
+        struct stat st {};
+        uint64_t size = ::lstat(path(n).c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+        TRY(remove(n));
+        out.keys.push_back(n);
+        out.bytes += size;
+    }
+    return out;
 }
 
 }  // namespace berth::image::build

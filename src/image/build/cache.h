@@ -6,8 +6,10 @@
 // caller checks); a stale one is overwritten by the next store.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "image/manifest.h"
@@ -25,14 +27,20 @@ struct CacheKeyInput {
 std::string cacheKey(const CacheKeyInput& in);
 
 class BuildCache {
-public:
+  public:
     explicit BuildCache(std::string dir) : dir_(std::move(dir)) {}
     // The image ID stored for key, if any.
     std::optional<std::string> lookup(const std::string& key) const;
     Status store(const std::string& key, const std::string& imageId);
     Status remove(const std::string& key);
+    // Every entry (POST /build/prune): the keys removed and the bytes their files held.
+    struct Pruned {
+        std::vector<std::string> keys;
+        uint64_t bytes = 0;
+    };
+    Result<Pruned> prune();
 
-private:
+  private:
     std::string path(const std::string& key) const;
     std::string dir_;
 };

@@ -68,6 +68,28 @@ TEST(BuildCache, StoreLookupRemove) {
     ASSERT_TRUE(sys::removeAll(dir));
 }
 
+TEST(BuildCache, PruneRemovesEveryEntry) {
+    char tmpl[] = "/tmp/berth-cache-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    std::string dir = tmpl;
+    BuildCache c(dir);
+    auto empty = c.prune();  // no index yet: nothing to do
+    ASSERT_TRUE(empty);
+    EXPECT_TRUE(empty->keys.empty());
+    CacheKeyInput k1 = base(), k2 = base();
+    k2.createdBy = "/bin/sh -c echo other";
+    std::string id = "sha256:" + std::string(64, 'c');
+    ASSERT_TRUE(c.store(cacheKey(k1), id));
+    ASSERT_TRUE(c.store(cacheKey(k2), id));
+    auto p = c.prune();
+    ASSERT_TRUE(p) << p.error().str();
+    EXPECT_EQ(p->keys.size(), 2u);
+    EXPECT_EQ(p->bytes, 2 * (id.size() + 1));
+    EXPECT_FALSE(c.lookup(cacheKey(k1)));
+    EXPECT_FALSE(c.lookup(cacheKey(k2)));
+    ASSERT_TRUE(sys::removeAll(dir));
+}
+
 TEST(HistoryText, GoFormats) {
     EXPECT_EQ(goQuoteList({"/bin/sh", "-c", "echo \"hi\"\n"}),
               "[\"/bin/sh\" \"-c\" \"echo \\\"hi\\\"\\n\"]");
