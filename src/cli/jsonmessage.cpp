@@ -48,23 +48,6 @@ std::string goDuration(int64_t secs) {
     return fmt::format("{}{}s", sign, s);
 }
 
-// docker's RFC3339NanoFixed in local time: "2024-05-01T10:00:00.000000000+02:00".
-std::string timestamp(int64_t ns) {
-    time_t secs = static_cast<time_t>(ns / 1000000000);
-    tm t{};
-    localtime_r(&secs, &t);
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &t);
-    std::string zone = "Z";
-    if (t.tm_gmtoff != 0) {
-        long off = t.tm_gmtoff;
-        char s = off < 0 ? '-' : '+';
-        off = off < 0 ? -off : off;
-        zone = fmt::format("{}{:02}:{:02}", s, off / 3600, off / 60 % 60);
-    }
-    return fmt::format("{}.{:09}{}", date, ns % 1000000000, zone);
-}
-
 std::string pad8(const std::string& s) {
     return fmt::format("{:>8}", s);
 }
@@ -233,9 +216,9 @@ Status JsonMessageStream::display(const json& m, bool hasProgress) {
         return {};  // no progress bars off a terminal
     }
     if (int64_t ns = num(m, "timeNano"))
-        line += timestamp(ns) + " ";
+        line += rfc3339NanoFixed(ns) + " ";
     else if (int64_t s = num(m, "time"))
-        line += timestamp(s * 1000000000) + " ";
+        line += rfc3339NanoFixed(s * 1000000000) + " ";
     auto id = str(m, "id");
     if (!id.empty()) line += id + ": ";
     auto from = str(m, "from");

@@ -125,6 +125,32 @@ Result<int64_t> parseDateTime(std::string_view v, bool local, int64_t now) {
     return t - offset;
 }
 
+std::tm localTm(int64_t t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    localtime_r(&tt, &tm);
+    return tm;
+}
+
+// The zone of a local time: RFC 3339's "Z" / "+01:00", or Go's "-0700 MST" of Time.String().
+std::string zoneSuffix(const std::tm& tm, bool rfc) {
+    long off = tm.tm_gmtoff;
+    if (off == 0 && rfc) return "Z";
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0) off = -off;
+    if (rfc) return fmt::format("{}{:02}:{:02}", sign, off / 3600, off % 3600 / 60);
+    return fmt::format("{}{:02}{:02} {}", sign, off / 3600, off % 3600 / 60,
+                       tm.tm_zone ? tm.tm_zone : "UTC");
+}
+
+// "2006-01-02T15:04:05" + fraction + zone of a local time.
+std::string rfc3339Local(int64_t unixSeconds, std::string_view fraction) {
+    auto tm = localTm(unixSeconds);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return std::string(buf) + std::string(fraction) + zoneSuffix(tm, true);
+}
+
 }  // namespace
 
 char32_t decodeUtf8(std::string_view s, size_t& i) {
@@ -201,6 +227,25 @@ std::string timeAgo(int64_t unixSeconds, int64_t now) {
     return humanDuration(static_cast<double>(now - unixSeconds)) + " ago";
 }
 
+std::string goTimeString(int64_t t) {
+    auto tm = localTm(t);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return std::string(buf) + " " + zoneSuffix(tm, false);
+}
+
+std::string rfc3339(int64_t t) {
+    return rfc3339Local(t, "");
+}
+
+std::string rfc3339NanoFixed(int64_t unixNano) {
+    int64_t sec = unixNano / 1000000000, nano = unixNano % 1000000000;
+    if (nano < 0) {  // Go's time.Unix(0, n): the fraction counts forward from the second before
+        nano += 1000000000;
+        --sec;
+    }
+    return rfc3339Local(sec, fmt::format(".{:09d}", nano));
+}
 
 Result<double> parseDurationSeconds(std::string_view s) {
     return static_cast<double>(TRY(parseDurationNs(s))) / 1e9;

@@ -23,6 +23,14 @@ std::string humanDuration(double seconds);
 // humanDuration(now - unixSeconds) + " ago", as in the CREATED column of `docker ps`.
 std::string timeAgo(int64_t unixSeconds, int64_t now);
 
+// Go's time.Unix(t).String() in local time: "2026-11-25 17:24:29 +0000 UTC".
+std::string goTimeString(int64_t unixSeconds);
+// RFC 3339 in local time: "2026-11-25T17:24:29Z" / "...+01:00".
+std::string rfc3339(int64_t unixSeconds);
+// docker's RFC3339NanoFixed in local time: "2025-01-01T00:00:00.000000000Z" (or "+01:00"), as
+// `docker events` and the JSON message stream print event times.
+std::string rfc3339NanoFixed(int64_t unixNano);
+
 // "512m", "1g", "1.5GiB", "1024": bytes, binary units, case-insensitive (go-units RAMInBytes).
 using berth::parseBytes;
 // A Go duration ("10s", "1m30s", "500ms", "-1.5h") in seconds (time.ParseDuration).

@@ -5,6 +5,7 @@
 
 #include "cli/client.h"
 #include "cli/template.h"
+#include "cli/units.h"
 #include "cli/verbs/info_common.h"
 #include "cli/verbs/util.h"
 
@@ -21,9 +22,9 @@ std::string prettyEvent(const json& e) {
     int64_t nano = e.value("timeNano", int64_t{0});
     int64_t sec = e.value("time", int64_t{0});
     if (nano != 0)
-        line = infoFormatTimeNano(nano) + " ";
+        line = rfc3339NanoFixed(nano) + " ";
     else if (sec != 0)
-        line = infoFormatTimeNano(sec * 1000000000) + " ";
+        line = rfc3339NanoFixed(sec * 1000000000) + " ";
     json actor = e.value("Actor", json::object());
     line += e.value("Type", "") + " " + e.value("Action", "") + " " + actor.value("ID", "");
     json attrs = actor.value("Attributes", json::object());

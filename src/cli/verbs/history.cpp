@@ -5,7 +5,6 @@
 
 #include "cli/format.h"
 #include "cli/units.h"
-#include "cli/verbs/image_format.h"
 #include "cli/verbs/info_common.h"
 #include "cli/verbs/util.h"
 

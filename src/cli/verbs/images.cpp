@@ -6,7 +6,6 @@
 
 #include "cli/format.h"
 #include "cli/units.h"
-#include "cli/verbs/image_format.h"
 #include "cli/verbs/image_ref.h"
 #include "cli/verbs/info_common.h"
 #include "cli/verbs/util.h"

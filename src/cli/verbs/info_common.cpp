@@ -161,25 +161,6 @@ Result<json> infoInspectContainer(Ctx& ctx, const std::string& name) {
     return apiGet(ctx, "/containers/" + urlEncode(name) + "/json");
 }
 
-std::string infoFormatTimeNano(int64_t unixNano) {
-    time_t sec = static_cast<time_t>(unixNano / 1000000000);
-    long nano = static_cast<long>(unixNano % 1000000000);
-    if (nano < 0) {
-        nano += 1000000000;
-        --sec;
-    }
-    struct tm tm {};
-    localtime_r(&sec, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::string s = fmt::format("{}.{:09d}", buf, nano);
-    long off = tm.tm_gmtoff;
-    if (off == 0) return s + "Z";
-    char sign = off < 0 ? '-' : '+';
-    off = std::labs(off);
-    return s + fmt::format("{}{:02d}:{:02d}", sign, off / 3600, (off % 3600) / 60);
-}
-
 Result<std::string> infoApiTimestamp(std::string_view value) {
     if (value.empty()) return std::string();
     bool numeric = std::all_of(value.begin(), value.end(),

@@ -34,10 +34,6 @@ std::string infoIndentJson(std::string_view raw);
 // JSON, or the daemon's "No such container" error.
 Result<nlohmann::json> infoInspectContainer(Ctx& ctx, const std::string& name);
 
-// Go's time.Format(RFC3339Nano-fixed) of a unix time in nanoseconds, in local time:
-// "2025-01-01T00:00:00.000000000Z" (or "+01:00").
-std::string infoFormatTimeNano(int64_t unixNano);
-
 // A --since/--until value as docker sends it: "seconds.nanoseconds" ("" for "").
 Result<std::string> infoApiTimestamp(std::string_view value);
 

@@ -1,12 +1,12 @@
 // `berth ps`: list containers, with docker's container context fields for --format.
 #include <algorithm>
 #include <ctime>
+#include <regex>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/format.h"
 #include "cli/units.h"
-#include "cli/verbs/image_format.h"
 #include "cli/verbs/info_common.h"
 #include "cli/verbs/util.h"
 
@@ -169,6 +169,15 @@ Status checkFields(std::string_view format) {
     return Error{1, "failed to execute template: " + msg, true};
 }
 
+// Whether a --format reads a row's field: by name, or through the whole row (`{{json .}}`,
+// `{{.}}`), as docker's field tracking sees it (the `json` shorthand reads none: docker checks
+// the text as given).
+bool templateReadsField(const std::string& format, const std::string& field) {
+    if (format.find("." + field) != std::string::npos) return true;
+    static const std::regex wholeRow(R"(\{\{-?\s*(json\s+)?\.\s*-?\}\})");
+    return std::regex_search(format, wholeRow);
+}
+
 Result<int> runPs(Ctx& ctx, const Flags& f) {
     std::string format = f.s("format");
     bool quiet = f.b("quiet");
@@ -179,7 +188,9 @@ Result<int> runPs(Ctx& ctx, const Flags& f) {
     bool size = f.b("size");
     if (!format.empty()) {
         TRY(checkFields(format));
-        if (!quiet && !f.changed("size") && format.find(".Size") != std::string::npos) size = true;
+        // docker asks for sizes when the template reads .Size, which `{{json .}}` and `{{.}}`
+        // (the whole row) do too.
+        if (!quiet && !f.changed("size") && templateReadsField(format, "Size")) size = true;
     }
     int64_t last = f.i("last");
     if (f.b("latest")) last = 1;
