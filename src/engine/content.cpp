@@ -1,9 +1,8 @@
-// What a container holds: commit, prune, system df's container part. (stats, top, diff,
-// export and docker cp live in ops.cpp on top of stats.h/top.h/fs_ops.h.)
-#include <sys/stat.h>
-
-#include <filesystem>
-
+// What a container holds: commit, prune, its size (inspect/ps --size, system df's container
+// part). (stats, top, diff, export and docker cp live in ops.cpp on top of
+// stats.h/top.h/fs_ops.h.)
+#include "common/scope_guard.h"
+#include "engine/fs_ops.h"
 #include "engine/internal.h"
 #include "image/service.h"
 #include "image/transfer/changes.h"
@@ -11,22 +10,14 @@
 
 namespace berth::engine {
 
-namespace {
-
-int64_t treeSize(const std::string& dir) {
-    int64_t total = 0;
-    std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(
-             dir, std::filesystem::directory_options::skip_permission_denied, ec);
-         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        struct stat st;
-        if (::lstat(it->path().c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) total += st.st_size;
-    }
-    return total;
+Engine::LayerSizes Engine::layerSizes(const std::string& id, const std::string& imageId) const {
+    LayerSizes s;
+    s.rw = layerSize(impl_->containerDir(id) + "/upper");
+    s.rootFs = s.rw;
+    // An image removed under a container (rmi -f) leaves only the writable layer to count.
+    if (auto img = impl_->images->get(imageId)) s.rootFs += img->size;
+    return s;
 }
-
-}  // namespace
 
 Result<std::string> Engine::commit(const CommitRequest& r) {
     auto e = TRY(impl_->find(r.container));
@@ -35,6 +26,10 @@ Result<std::string> Engine::commit(const CommitRequest& r) {
     bool paused = false;
     runtime::Globals g = impl_->runtimeGlobals();
     if (r.pause && c.state.status == "running") paused = runtime::pause(g, c.id).ok();
+    // Resumed however the commit ends (a bad config or change fails after the pause).
+    ScopeGuard resume([&] {
+        if (paused) (void)runtime::resume(g, c.id);
+    });
     // The new image's config: the container's, then the request's, then the changes.
     Json cfg = c.config;
     if (!r.configJson.empty()) {
@@ -54,6 +49,7 @@ Result<std::string> Engine::commit(const CommitRequest& r) {
     o.createdBy = "";
     if (!r.repo.empty()) o.ref = r.repo + (r.tag.empty() ? "" : ":" + r.tag);
     auto img = impl_->images->commit(impl_->containerDir(c.id) + "/upper", o);
+    resume.cancel();
     if (paused) (void)runtime::resume(g, c.id);
     if (!img) return std::move(img).error().wrap("commit " + c.id);
     impl_->publish(c, "commit", {{"comment", r.comment}});
@@ -96,7 +92,7 @@ Result<nlohmann::json> Engine::prune(const Filters& f) {
         for (const auto& s : labels) ok &= has(s);
         for (const auto& s : notLabels) ok &= !has(s);
         if (!ok) continue;
-        int64_t sz = treeSize(impl_->containerDir(c.id) + "/upper");
+        int64_t sz = layerSize(impl_->containerDir(c.id) + "/upper");
         std::string id = c.id;
         if (impl_->removeLocked(e, lk, false, false)) {
             deleted.push_back(id);
@@ -109,10 +105,9 @@ Result<nlohmann::json> Engine::prune(const Filters& f) {
 Result<nlohmann::json> Engine::diskUsageContainers() const {
     auto list = TRY(this->list(true, 0, false, {}));
     for (auto& s : list) {
-        std::string id = s.value("Id", "");
-        int64_t rw = treeSize(impl_->containerDir(id) + "/upper");
-        s["SizeRw"] = rw;
-        s["SizeRootFs"] = rw;
+        auto sz = layerSizes(s.value("Id", ""), s.value("ImageID", ""));
+        s["SizeRw"] = sz.rw;
+        s["SizeRootFs"] = sz.rootFs;
     }
     return list;
 }

@@ -2,6 +2,7 @@
 // live together (create, start, stop, kill, pause, rename, remove, wait, update, prune).
 #include "engine/engine.h"
 
+#include <poll.h>
 #include <sys/mount.h>
 #include <unistd.h>
 #include <csignal>
@@ -192,7 +193,14 @@ void Engine::Impl::recover() {
         std::string id = d.path().filename().string();
         std::lock_guard lk(mu);
         if (!byId.count(id) || !live.count(id)) {
+            auto gone = monitor::watchExit(d.path().string());
             (void)runtime::kill(runtimeGlobals(), id, SIGKILL, true);
+            // A live monitor removes the runtime state once its container is dead: wait for
+            // that, or it could remove the state of the container's next start.
+            if (gone) {
+                pollfd p{gone->get(), POLLIN, 0};
+                (void)::poll(&p, 1, 5000);
+            }
             (void)runtime::remove(runtimeGlobals(), id, true);
             (void)sys::removeAll(d.path().string());
         }

@@ -210,6 +210,13 @@ class Engine {
 
   private:
     explicit Engine(std::unique_ptr<Impl> impl);
+    // docker's SizeRw (bytes in the container's writable layer) and SizeRootFs (SizeRw plus
+    // the image's layers), for inspect, list and system df. Walks the upper dir: call it
+    // without holding the container's lock.
+    struct LayerSizes {
+        int64_t rw = 0, rootFs = 0;
+    };
+    LayerSizes layerSizes(const std::string& id, const std::string& imageId) const;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -1,15 +1,22 @@
-// docker cp stat/get, diff and export (moby daemon/archive.go, container/archive.go).
+// docker cp stat/get, diff and export (moby daemon/archive.go, container/archive.go); the init
+// layer of berthd's own mount targets, which diff leaves out; the writable layer's size.
 #include "engine/fs_ops.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <optional>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "common/scope_guard.h"
 #include "common/sys.h"
 #include "engine/fs_ops_internal.h"
 #include "image/archive/archive.h"
@@ -170,6 +177,118 @@ std::set<std::string> mountsBelow(const std::string& dir) {
     return out;
 }
 
+// ---- berthd's own mount targets (docker's init layer, moby daemon/initlayer) ----------------
+
+// What every container gets mounted over: the sandbox files and the kernel filesystems' mount
+// points. The runtime makes a missing one in the rootfs: an empty 0644 file, 0755 directories.
+struct InitPath {
+    std::string_view path;
+    bool dir;
+};
+constexpr InitPath kInitPaths[] = {
+    {"/dev/pts", true},
+    {"/dev/shm", true},
+    {"/proc", true},
+    {"/sys", true},
+    {"/etc/hosts", false},
+    {"/etc/hostname", false},
+    {"/etc/resolv.conf", false},
+};
+
+bool isInitFile(const std::string& path) {
+    for (const auto& p : kInitPaths)
+        if (!p.dir && p.path == path) return true;
+    return false;
+}
+
+// A directory of the init layer: a target itself or a parent of one (/dev, /etc).
+bool isInitDir(const std::string& path) {
+    for (const auto& p : kInitPaths)
+        if ((p.dir && p.path == path) ||
+            (p.path.size() > path.size() && p.path.starts_with(path) && p.path[path.size()] == '/'))
+            return true;
+    return false;
+}
+
+// The lower layers' entry at a container path: the top-most one that has it, none when that
+// is a whiteout. (Opaque directories between layers are not looked at: the paths asked for
+// are one or two levels below the root.)
+std::optional<struct stat> lowerStat(const std::vector<std::string>& lowerDirs,
+                                     const std::string& path) {
+    for (const auto& l : lowerDirs) {
+        struct stat st;
+        if (::lstat((l + path).c_str(), &st) != 0) continue;
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) return std::nullopt;
+        return st;
+    }
+    return std::nullopt;
+}
+
+// Drops from diff what is only berthd's mount targets (see changes() in fs_ops.h). diff is
+// sorted by path, so what is below a directory comes after it.
+std::vector<archive::Change> withoutInitTargets(const std::vector<archive::Change>& diff,
+                                                const std::string& upperDir,
+                                                const std::vector<std::string>& lowerDirs) {
+    std::vector<bool> hidden(diff.size(), false);
+    for (size_t i = diff.size(); i-- > 0;) {
+        const auto& c = diff[i];
+        struct stat st;
+        if (c.kind == 'D' || ::lstat((upperDir + c.path).c_str(), &st) != 0) continue;
+        if (!S_ISDIR(st.st_mode)) {
+            hidden[i] =
+                c.kind == 'A' && S_ISREG(st.st_mode) && st.st_size == 0 && isInitFile(c.path);
+            continue;
+        }
+        if (!isInitDir(c.path)) continue;
+        // Not sorted next to it ("/etc-x" < "/etc/a"): every later entry is looked at.
+        bool below = false, allHidden = true;
+        std::string prefix = c.path + "/";
+        for (size_t j = i + 1; j < diff.size(); ++j) {
+            if (!diff[j].path.starts_with(prefix)) continue;
+            below = true;
+            allHidden = allHidden && hidden[j];
+        }
+        if (!allHidden) continue;
+        if (c.kind == 'A') {
+            // Made by the runtime: 0755 less its umask.
+            hidden[i] = (st.st_mode & 07777 & ~0755) == 0;
+        } else {
+            // Copied up to hold a target: changed only in its times (docker does not compare
+            // a directory's times either).
+            auto l = lowerStat(lowerDirs, c.path);
+            hidden[i] = below && l && S_ISDIR(l->st_mode) && l->st_mode == st.st_mode &&
+                        l->st_uid == st.st_uid && l->st_gid == st.st_gid;
+        }
+    }
+    std::vector<archive::Change> out;
+    for (size_t i = 0; i < diff.size(); ++i)
+        if (!hidden[i]) out.push_back(diff[i]);
+    return out;
+}
+
+// One entry of the init layer under tmp; like is the image's entry at that path, if any.
+Status makeInitEntry(const std::string& tmp, const std::string& path, bool dir,
+                     const std::optional<struct stat>& like) {
+    std::string at = tmp + path;
+    if (!dir) {
+        auto fd = sys::open(at, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (!fd && fd.error().code == EEXIST) return {};
+        if (!fd) return std::move(fd).error();
+        if (::fchmod(fd->get(), 0644) < 0) return errnoError("chmod {}", at);  // past the umask
+        return {};
+    }
+    bool mirror = like && S_ISDIR(like->st_mode);
+    if (::mkdir(at.c_str(), 0755) < 0) {
+        if (errno == EEXIST) return {};
+        return errnoError("mkdir {}", at);
+    }
+    if (::chmod(at.c_str(), mirror ? like->st_mode & 07777 : 0755) < 0)
+        return errnoError("chmod {}", at);
+    if (mirror && ::lchown(at.c_str(), like->st_uid, like->st_gid) < 0)
+        return errnoError("chown {}", at);
+    return {};
+}
+
 }  // namespace
 
 Result<std::string> pathStat(const std::string& rootfsDir, const std::vector<MountMap>& mounts,
@@ -192,7 +311,7 @@ Result<std::string> changes(const std::string& upperDir,
                             const std::vector<std::string>& lowerDirs) {
     auto diff = TRY(archive::diffUpper(upperDir, lowerDirs));
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& c : diff) {
+    for (const auto& c : withoutInitTargets(diff, upperDir, lowerDirs)) {
         int kind = c.kind == 'C' ? 0 : c.kind == 'A' ? 1 : 2;
         out.push_back({{"Path", c.path}, {"Kind", kind}});
     }
@@ -215,6 +334,66 @@ Status exportRootfs(const std::string& rootfsDir, const WriteFn& out) {
     auto r = archive::writeTar(real, sinkOf(out), archive::Compression::None, o);
     if (!r) return std::move(r).error().wrap("export");
     return {};
+}
+
+Result<std::string> prepareInitLayer(const std::string& containerDir,
+                                     const std::vector<std::string>& lowerDirs) {
+    std::string dir = containerDir + "/init";
+    struct stat st;
+    if (::lstat(dir.c_str(), &st) == 0) return dir;  // made at an earlier start
+    // Made aside and renamed into place: a start killed half-way leaves no partial layer.
+    std::string tmp = dir + ".tmp";
+    TRY_CTX(sys::removeAll(tmp), "init layer");
+    TRY_CTX(sys::mkdir(tmp, 0755), "init layer");
+    ScopeGuard dropTmp([&] { (void)sys::removeAll(tmp); });
+    // Directories that mirror the image's get its times back once their entries are made
+    // (making an entry sets the parent's mtime), deepest last in this list.
+    std::vector<std::pair<std::string, struct stat>> times;
+    for (const auto& p : kInitPaths) {
+        std::string path(p.path);
+        bool skip = false;
+        for (size_t slash = path.find('/', 1); slash != std::string::npos;
+             slash = path.find('/', slash + 1)) {
+            std::string parent = path.substr(0, slash);
+            auto like = lowerStat(lowerDirs, parent);
+            if (like && !S_ISDIR(like->st_mode)) {
+                skip = true;
+                break;
+            }
+            bool made = ::access((tmp + parent).c_str(), F_OK) == 0;
+            TRY_CTX(makeInitEntry(tmp, parent, true, like), "init layer");
+            if (!made && like) times.emplace_back(parent, *like);
+        }
+        if (skip) continue;
+        auto like = lowerStat(lowerDirs, path);
+        TRY_CTX(makeInitEntry(tmp, path, p.dir, like), "init layer");
+        if (p.dir && like && S_ISDIR(like->st_mode)) times.emplace_back(path, *like);
+    }
+    for (auto it = times.rbegin(); it != times.rend(); ++it) {
+        struct timespec ts[2] = {it->second.st_atim, it->second.st_mtim};
+        if (::utimensat(AT_FDCWD, (tmp + it->first).c_str(), ts, AT_SYMLINK_NOFOLLOW) < 0)
+            return errnoError("init layer: set times of {}{}", tmp, it->first);
+    }
+    if (::rename(tmp.c_str(), dir.c_str()) < 0) return errnoError("init layer: rename {}", tmp);
+    dropTmp.cancel();
+    return dir;
+}
+
+int64_t layerSize(const std::string& dir) {
+    int64_t total = 0;
+    std::set<std::pair<dev_t, ino_t>> seen;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             dir, std::filesystem::directory_options::skip_permission_denied, ec);
+         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        struct stat st;
+        if (::lstat(it->path().c_str(), &st) != 0 || S_ISDIR(st.st_mode) || st.st_size == 0)
+            continue;
+        if (st.st_nlink > 1 && !seen.insert({st.st_dev, st.st_ino}).second) continue;
+        total += st.st_size;
+    }
+    return total;
 }
 
 }  // namespace berth::engine

@@ -8,7 +8,7 @@
 // its destination under rootfsDir (as docker does for cp), so the view matches the
 // container's; that needs CAP_SYS_ADMIN. Missing mount points are created in the rootfs, as the
 // runtime would at start. The rootfs must be mounted (the caller mounts a stopped
-// container's overlay first).
+// container's overlay first). Also the writable layer's own facts: its init layer and size.
 #pragma once
 
 #include <string>
@@ -58,8 +58,27 @@ Status putArchive(const std::string& rootfsDir, const std::vector<MountMap>& mou
                   const std::string& path, const ReadFn& in, const PutOptions& o);
 
 // docker diff: [{"Path":"/etc/x","Kind":0|1|2}] (modified, added, deleted), sorted by path,
-// from the overlay upper dir against its lower dirs (top-most first).
+// from the overlay upper dir against its lower dirs (top-most first). berthd's own mount
+// targets are left out, as docker keeps them in its hidden init layer: an empty /etc/hosts,
+// /etc/hostname or /etc/resolv.conf the runtime made for the sandbox binds, empty 0755
+// /proc, /sys, /dev... it made for the kernel filesystems, and a directory that only holds
+// such targets (added, or copied up with the image's mode and owner).
 Result<std::string> changes(const std::string& upperDir, const std::vector<std::string>& lowerDirs);
+
+// docker's init layer, for the container in containerDir: <containerDir>/init holding those
+// mount targets (empty files, 0755 directories; a directory the image has keeps the image's
+// mode, owner and times), made once (atomically) and returned on later calls. Mounted as the
+// top-most lower dir, it gives the runtime its targets so none lands in the writable layer,
+// and so in diff or commit, while export still shows them as docker's does. A target whose
+// parent the image has as a non-directory (an /etc symlink) is left out: the runtime then makes
+// it as before. lowerDirs: the image's layers, top-most first.
+Result<std::string> prepareInitLayer(const std::string& containerDir,
+                                     const std::vector<std::string>& lowerDirs);
+
+// docker's SizeRw of a writable layer (moby's directory.Size): the sizes of what is under dir
+// but directories; a file with several hard links counts once. Unreadable parts are skipped
+// (a size is an estimate, not worth failing an inspect or a prune over).
+int64_t layerSize(const std::string& dir);
 
 // docker export: an uncompressed tar of the whole merged rootfs (names relative, no "./"
 // prefix). Mount points below rootfsDir in this mount namespace are left out.

@@ -435,6 +435,187 @@ TEST(FsOps, ChangesFromOverlayDirs) {
                                                 {"Path":"/x","Kind":2}])"));
 }
 
+// An image layer and a writable layer as the runtime leaves it after a start: the sandbox
+// files' empty bind targets in /etc (copied up with the image's mode and owner).
+struct Layers {
+    Tree t;
+    fs::path lower = t.dir / "lower", upper = t.dir / "upper";
+    Layers() {
+        put(lower / "etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+        put(lower / "tmp/keep", "k");
+        fs::create_directories(upper / "etc");
+        for (const auto& d : {lower / "etc", upper / "etc"}) ::chmod(d.c_str(), 0755);
+        for (const char* f : {"etc/hosts", "etc/hostname", "etc/resolv.conf"}) put(upper / f, "");
+    }
+    Json diff() const {
+        auto r = changes(upper.string(), {lower.string()});
+        if (!r) return r.error().str();
+        return Json::parse(*r);
+    }
+};
+
+TEST(FsOps, ChangesLeaveOutBerthdMountTargets) {
+    Layers l;
+    EXPECT_EQ(l.diff(), Json::array());
+    put(l.upper / "tmp/new", "x");
+    EXPECT_EQ(l.diff(), Json::parse(R"([{"Path":"/tmp","Kind":0},{"Path":"/tmp/new","Kind":1}])"));
+}
+
+TEST(FsOps, ChangesLeaveOutTargetsMadeForAScratchImage) {
+    // No /etc, /proc, /sys nor /dev in the image: the runtime made them all.
+    Layers l;
+    fs::remove_all(l.lower / "etc");
+    for (const char* d : {"proc", "sys", "dev"}) {
+        fs::create_directories(l.upper / d);
+        ::chmod((l.upper / d).c_str(), 0755);
+    }
+    EXPECT_EQ(l.diff(), Json::array());
+    put(l.upper / "dev/own", "");  // not a target: shown, with its directory
+    EXPECT_EQ(l.diff(), Json::parse(R"([{"Path":"/dev","Kind":1},{"Path":"/dev/own","Kind":1}])"));
+}
+
+TEST(FsOps, ChangesKeepRealChangesAtTargetPaths) {
+    {
+        Layers l;  // content written to the target itself (docker cp to a stopped container)
+        put(l.upper / "etc/hosts", "127.0.0.1 x\n");
+        EXPECT_EQ(l.diff(), Json::parse(R"([{"Path":"/etc","Kind":0},
+                                            {"Path":"/etc/hosts","Kind":1}])"));
+    }
+    {
+        Layers l;  // a new file beside the targets
+        put(l.upper / "etc/motd", "");
+        EXPECT_EQ(l.diff(), Json::parse(R"([{"Path":"/etc","Kind":0},
+                                            {"Path":"/etc/motd","Kind":1}])"));
+    }
+    {
+        Layers l;  // the directory's own mode changed
+        ::chmod((l.upper / "etc").c_str(), 0700);
+        EXPECT_EQ(l.diff(), Json::parse(R"([{"Path":"/etc","Kind":0}])"));
+    }
+    {
+        Layers l;  // a placeholder name that is a directory is not the runtime's
+        fs::remove(l.upper / "etc/hostname");
+        fs::create_directories(l.upper / "etc/hostname");
+        EXPECT_EQ(l.diff(), Json::parse(R"([{"Path":"/etc","Kind":0},
+                                            {"Path":"/etc/hostname","Kind":1}])"));
+    }
+    {
+        Layers l;  // something in /proc of the writable layer
+        put(l.upper / "proc/x", "");
+        ::chmod((l.upper / "proc").c_str(), 0755);
+        EXPECT_EQ(l.diff(), Json::parse(R"([{"Path":"/proc","Kind":1},
+                                            {"Path":"/proc/x","Kind":1}])"));
+    }
+}
+
+TEST(FsOps, ChangesKeepDeletionsNextToTargets) {
+    if (!isRoot()) GTEST_SKIP() << "whiteouts are 0/0 character devices (mknod needs root)";
+    Layers l;
+    ASSERT_EQ(::mknod((l.upper / "etc/passwd").c_str(), S_IFCHR | 0000, makedev(0, 0)), 0);
+    EXPECT_EQ(l.diff(), Json::parse(R"([{"Path":"/etc","Kind":0},
+                                        {"Path":"/etc/passwd","Kind":2}])"));
+}
+
+mode_t modeOf(const fs::path& p) {
+    struct stat st {};
+    ::lstat(p.c_str(), &st);
+    return st.st_mode;
+}
+
+TEST(FsOps, InitLayerHoldsTheTargetsWithTheImagesDirectories) {
+    Tree t;
+    fs::path image = t.dir / "image", top = t.dir / "top";
+    put(image / "etc/passwd", "p");
+    fs::create_directories(image / "proc");
+    ::chmod((image / "proc").c_str(), 0555);
+    ::chmod((image / "etc").c_str(), 0750);
+    struct timespec ts[2] = {{1577934245, 0}, {1577934245, 0}};
+    ::utimensat(AT_FDCWD, (image / "etc").c_str(), ts, 0);
+    fs::create_directories(top);  // an upper image layer without /etc: looked through
+
+    auto r = prepareInitLayer(t.dir.string(), {top.string(), image.string()});
+    ASSERT_TRUE(r) << r.error().str();
+    fs::path init = *r;
+    EXPECT_EQ(init, t.dir / "init");
+    EXPECT_EQ(modeOf(init / "etc"), S_IFDIR | 0750);
+    struct stat st {};
+    ASSERT_EQ(::stat((init / "etc").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, 1577934245);
+    for (const char* f : {"etc/hosts", "etc/hostname", "etc/resolv.conf"}) {
+        EXPECT_EQ(modeOf(init / f), S_IFREG | 0644) << f;
+        EXPECT_EQ(fs::file_size(init / f), 0u) << f;
+    }
+    EXPECT_EQ(modeOf(init / "proc"), S_IFDIR | 0555);
+    for (const char* d : {"dev", "dev/pts", "dev/shm", "sys"})
+        EXPECT_EQ(modeOf(init / d), S_IFDIR | 0755) << d;
+    EXPECT_FALSE(fs::exists(init / "etc/passwd"));  // only the targets
+    EXPECT_FALSE(fs::exists(t.dir / "init.tmp"));
+
+    // Made once: a later start finds it as it is.
+    put(init / "etc/hosts", "kept");
+    auto again = prepareInitLayer(t.dir.string(), {image.string()});
+    ASSERT_TRUE(again) << again.error().str();
+    EXPECT_EQ(slurp(init / "etc/hosts"), "kept");
+}
+
+TEST(FsOps, InitLayerLeavesOutTargetsUnderANonDirectory) {
+    Tree t;
+    fs::path image = t.dir / "image";
+    put(image / "real-etc/passwd", "p");
+    fs::create_directory_symlink("real-etc", image / "etc");
+    put(t.dir / "init.tmp/stale", "");  // a start killed half-way
+    auto r = prepareInitLayer(t.dir.string(), {image.string()});
+    ASSERT_TRUE(r) << r.error().str();
+    fs::path init = *r;
+    EXPECT_FALSE(fs::exists(init / "etc"));  // the image's /etc symlink stays visible
+    EXPECT_FALSE(fs::exists(init / "stale"));
+    EXPECT_EQ(modeOf(init / "proc"), S_IFDIR | 0755);
+    EXPECT_EQ(modeOf(init / "dev/pts"), S_IFDIR | 0755);
+}
+
+TEST(FsOps, InitLayerKeepsTargetsOutOfTheWritableLayer) {
+    if (!isRoot()) GTEST_SKIP() << "mounting an overlay needs root";
+    Tree t;
+    fs::path image = t.dir / "image", upper = t.dir / "upper", work = t.dir / "work",
+             merged = t.dir / "merged";
+    put(image / "etc/passwd", "p");
+    put(image / "tmp/keep", "k");
+    for (const auto& d : {upper, work, merged}) fs::create_directories(d);
+    auto init = prepareInitLayer(t.dir.string(), {image.string()});
+    ASSERT_TRUE(init) << init.error().str();
+    std::string opts = fmt::format("lowerdir={}:{},upperdir={},workdir={}", *init, image.string(),
+                                   upper.string(), work.string());
+    if (::mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) != 0)
+        GTEST_SKIP() << "no overlayfs here: " << std::strerror(errno);
+    // What the runtime does for a bind target: open it, creating it only when missing.
+    for (const char* f : {"etc/hosts", "etc/hostname", "etc/resolv.conf"}) {
+        UniqueFd fd(::open((merged / f).c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644));
+        EXPECT_TRUE(fd) << f;
+    }
+    EXPECT_TRUE(fs::is_directory(merged / "proc"));
+    EXPECT_EQ(slurp(merged / "etc/passwd"), "p");
+    put(merged / "tmp/new", "x");
+    ::umount2(merged.c_str(), MNT_DETACH);
+    EXPECT_FALSE(fs::exists(upper / "etc"));
+    auto r = changes(upper.string(), {image.string()});
+    ASSERT_TRUE(r) << r.error().str();
+    EXPECT_EQ(Json::parse(*r),
+              Json::parse(R"([{"Path":"/tmp","Kind":0},{"Path":"/tmp/new","Kind":1}])"));
+}
+
+TEST(FsOps, LayerSizeCountsFilesOnce) {
+    Tree t;
+    fs::path d = t.dir / "layer";
+    put(d / "a", std::string(1000, 'a'));
+    put(d / "sub/b", std::string(24, 'b'));
+    put(d / "empty", "");
+    fs::create_hard_link(d / "a", d / "sub/a-link");
+    fs::create_symlink("0123456789", d / "sym");  // a symlink's size is its target's length
+    fs::create_directories(d / "deep/er");
+    EXPECT_EQ(layerSize(d.string()), 1000 + 24 + 10);
+    EXPECT_EQ(layerSize((t.dir / "missing").string()), 0);
+}
+
 TEST(FsOps, ExportWholeRootfs) {
     Tree t;
     std::string tar;

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/scope_guard.h"
 #include "common/sys.h"
+#include "engine/fs_ops.h"
 #include "engine/internal.h"
 #include "engine/network_glue.h"
 #include "engine/volumes.h"
@@ -26,6 +27,10 @@ Status Engine::Impl::prepareRootfs(Container& c) {
     auto digest = TRY(image::Digest::parse(c.imageId));
     auto layers = TRY_CTX(images->rootfsLayers(digest), "image {}", c.image);
     std::string dir = containerDir(c.id);
+    // berthd's mount targets in a layer of their own (docker's init layer): out of diff and
+    // commit.
+    auto init = TRY_CTX(prepareInitLayer(dir, layers.lowerDirs), "container {}", c.id);
+    layers.lowerDirs.insert(layers.lowerDirs.begin(), init);
     auto spec = TRY(image::prepareRw(dir, layers.lowerDirs));
     std::string target = dir + "/rootfs";
     TRY(sys::mkdirAll(target, 0755));

@@ -277,15 +277,20 @@ bool labelMatch(const Json& labels, const std::string& f) {
 
 Result<nlohmann::json> Engine::inspect(const std::string& idOrName, bool size) const {
     auto e = TRY(impl_->find(idOrName));
-    std::lock_guard lk(e->mu);
     Json j;
+    std::string id, imageId;
     {
+        std::lock_guard lk(e->mu);
         std::lock_guard g(impl_->mu);
         j = inspectJson(e->c, *impl_);
+        id = e->c.id;
+        imageId = e->c.imageId;
     }
+    // Only when asked, as docker (a walk of the writable layer); then present even when 0.
     if (size) {
-        j["SizeRw"] = 0;
-        j["SizeRootFs"] = 0;
+        auto sz = layerSizes(id, imageId);
+        j["SizeRw"] = sz.rw;
+        j["SizeRootFs"] = sz.rootFs;
     }
     return j;
 }
@@ -395,9 +400,11 @@ Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const Filter
             std::lock_guard g(impl_->mu);
             s = summaryJson(c, *impl_);
         }
+        // docker's ContainerSummary leaves zero sizes out (omitempty) even when asked.
         if (size) {
-            s["SizeRw"] = 0;
-            s["SizeRootFs"] = 0;
+            auto sz = layerSizes(c.id, c.imageId);
+            if (sz.rw) s["SizeRw"] = sz.rw;
+            if (sz.rootFs) s["SizeRootFs"] = sz.rootFs;
         }
         out.push_back(s);
         if (limit > 0 && static_cast<int>(out.size()) >= limit) break;

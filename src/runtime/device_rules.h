@@ -1,6 +1,7 @@
 // Device cgroup rules the container always needs: the config's own rules, then allow rules for
 // the default devices (/dev/null, zero, full, random, urandom, tty, console, ptmx, pts/*, tun)
-// and every linux.devices entry, and mknod of anything (access is still governed by the rest).
+// and mknod of anything (access is still governed by the rest). linux.devices entries are
+// governed by linux.resources.devices alone, as in runc.
 #pragma once
 
 #include "runtime/spec.h"
