@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/sys.h"
+#include "engine/fs_ops.h"
 
 namespace berth::engine {
 
@@ -512,24 +513,6 @@ Status Engine::volumeRemove(const std::string& name, bool force) {
     return okStatus();
 }
 
-namespace {
-
-int64_t dirSize(const std::string& dir) {
-    int64_t total = 0;
-    std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(
-             dir, std::filesystem::directory_options::skip_permission_denied, ec);
-         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        struct stat st;
-        if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode))
-            total += st.st_blocks * 512;
-    }
-    return total;
-}
-
-}  // namespace
-
 Result<nlohmann::json> Engine::volumePrune(const Filters& f) {
     auto& I = *impl_;
     std::map<std::string, int> users;
@@ -559,7 +542,7 @@ Result<nlohmann::json> Engine::volumePrune(const Filters& f) {
         if (!volumeMatches(v, rest.count("label") ? Filters{{"label", rest["label"]}} : Filters{},
                            0))
             continue;
-        int64_t sz = dirSize(v.value("Mountpoint", ""));
+        int64_t sz = layerSize(v.value("Mountpoint", ""));
         if (volumeRemove(name, false)) {
             deleted.push_back(name);
             reclaimed += sz;
@@ -580,7 +563,8 @@ Result<nlohmann::json> Engine::diskUsageVolumes() const {
     for (auto& v : vols) {
         std::string name = v.value("Name", "");
         Json pv = publicVolume(v);
-        pv["UsageData"] = {{"Size", dirSize(v.value("Mountpoint", ""))}, {"RefCount", users[name]}};
+        pv["UsageData"] = {{"Size", layerSize(v.value("Mountpoint", ""))},
+                           {"RefCount", users[name]}};
         out.push_back(pv);
     }
     return out;
