@@ -213,6 +213,27 @@ def make_daemon(tmp_path, extra_args=(), daemon_json=None, start=True):
     return d
 
 
+def _remove_cgroups(d):
+    """The cgroups of the containers berthd left (a daemon stopped with containers in place
+    keeps them, as it should; the test's are gone with its processes)."""
+    try:
+        ids = os.listdir(d.root / "containers")
+    except OSError:
+        return
+    base = "/sys/fs/cgroup"
+    for h in os.listdir(base):
+        for cid in ids:
+            path = f"{base}/{h}/berth/{cid}"
+            for _ in range(20):
+                try:
+                    os.rmdir(path)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # EBUSY until the killed processes are gone
+                    time.sleep(0.05)
+
+
 def destroy_daemon(d):
     try:
         d.stop()
@@ -220,6 +241,7 @@ def destroy_daemon(d):
         _kill_leftovers(d)
         time.sleep(0.1)
         _unmount_under(d.tmp)
+        _remove_cgroups(d)
         subprocess.run(["ip", "netns", "del", d.netns], capture_output=True)
         for p in (d.root, d.run_root):
             shutil.rmtree(p, ignore_errors=True)
