@@ -44,6 +44,14 @@ Result<MountTable> scanMountTable(const std::string& root);
 // mountinfo of this process; when nothing cgroup-like is mounted under root, scanMountTable().
 Result<MountTable> loadMountTable(const std::string& root);
 
+// A line of /proc/<pid>/cgroup, "<id>:<controllers>:<path>".
+struct ProcCgroup {
+    std::set<std::string> controllers;  // {"cpu","cpuacct"}, {"name=systemd"}; empty for v2
+    std::string controllerList;         // as written: "cpu,cpuacct"
+    std::string path;
+};
+std::vector<ProcCgroup> parseProcCgroups(std::string_view text);
+
 enum class FreezerState { Thawed, Freezing, Frozen };
 
 struct Stats {

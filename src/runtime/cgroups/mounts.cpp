@@ -62,6 +62,21 @@ Result<int64_t> realFsMagic(const std::string& path) {
 
 }  // namespace
 
+std::vector<ProcCgroup> parseProcCgroups(std::string_view text) {
+    std::vector<ProcCgroup> out;
+    for (const auto& line : split(text, '\n')) {
+        size_t a = line.find(':');
+        size_t b = a == std::string::npos ? a : line.find(':', a + 1);
+        if (b == std::string::npos) continue;
+        ProcCgroup c;
+        c.controllerList = line.substr(a + 1, b - a - 1);
+        c.path = line.substr(b + 1);
+        for (auto& x : split(c.controllerList, ',')) c.controllers.insert(x);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 const char* modeName(Mode m) {
     switch (m) {
         case Mode::V1:

@@ -11,25 +11,24 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "common/result.h"
+#include "runtime/cgroups/cgroup.h"
 
 namespace berth::cgroups {
 
-// The cgroup.procs file of the cgroup this process is in: in the cgroup2 hierarchy when one is
-// mounted (hybrid hosts too: no controller is bound there, so a write touches no controller's
-// state), else in the first v1 hierarchy. root is where cgroupfs is mounted.
-Result<std::string> ownProcsFile(const std::string& root = "/sys/fs/cgroup");
-struct MountTable;
-// The same from /proc/self/cgroup's text and a mount table (unit tests give both).
+// The cgroup.procs file of the cgroup /proc/self/cgroup's text names: in the cgroup2
+// hierarchy when one is mounted (hybrid hosts too: no controller is bound there, so a write
+// touches no controller's state), else in the first v1 hierarchy it is in.
 Result<std::string> procsFileFor(std::string_view procSelfCgroup, const MountTable& mounts);
 
 class MigrationPrimer {
   public:
-    // A thread that waits for prime() calls. root: as for ownProcsFile().
+    // A thread that waits for prime() calls. root: where cgroupfs is mounted.
     explicit MigrationPrimer(std::string root = "/sys/fs/cgroup");
     ~MigrationPrimer();
     MigrationPrimer(const MigrationPrimer&) = delete;
@@ -45,6 +44,7 @@ class MigrationPrimer {
     void loop();
 
     std::string root_;
+    std::optional<MountTable> mounts_;  // the primer thread's
     mutable std::mutex mu_;
     std::condition_variable cv_;
     bool wanted_ = false, stop_ = false, disabled_ = false;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "common/sys.h"
+#include "runtime/cgroups/cgroup.h"
 #include "runtime/rootfs/mount_util.h"
 #include "runtime/rootfs/safe_path.h"
 #include "runtime/rootfs/steps.h"
@@ -23,31 +24,7 @@ namespace {
 
 constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
 
-struct ProcCgroup {
-    std::set<std::string> controllers;  // {"cpu","cpuacct"}, {"name=systemd"}; empty for v2
-    std::string controllerList;         // as written: "cpu,cpuacct"
-    std::string path;
-};
-
-Result<std::vector<ProcCgroup>> readProcCgroups() {
-    std::string text = TRY(sys::readFile("/proc/self/cgroup"));
-    std::vector<ProcCgroup> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        size_t a = line.find(':'), b = line.find(':', a + 1);
-        if (a == std::string::npos || b == std::string::npos) continue;
-        ProcCgroup c;
-        c.controllerList = line.substr(a + 1, b - a - 1);
-        c.path = line.substr(b + 1);
-        std::istringstream cs(c.controllerList);
-        for (std::string x; std::getline(cs, x, ',');) {
-            if (!x.empty()) c.controllers.insert(x);
-        }
-        out.push_back(std::move(c));
-    }
-    return out;
-}
+using cgroups::ProcCgroup;
 
 std::set<std::string> splitOpts(const std::string& s) {
     std::set<std::string> out;
@@ -126,7 +103,7 @@ Status mountCgroup(int rootfd, const spec::Mount& m, const MountOptions& mo, con
     TRY(sys::mount("tmpfs", sys::fdPath(dst.get()), "tmpfs", flags & ~MS_RDONLY, "mode=755"));
     UniqueFd top = TRY(reopenMounted(rootfd, m.destination, dst.get()));
     auto mounts = TRY(readMountInfo());
-    auto cgs = TRY(readProcCgroups());
+    auto cgs = cgroups::parseProcCgroups(TRY(sys::readFile("/proc/self/cgroup")));
     std::set<std::string> done;
     for (const auto& mi : mounts) {
         if (mi.fsType != "cgroup" && mi.fsType != "cgroup2") continue;
