@@ -3,14 +3,17 @@
 server reached directly at its container address, in the same run, and the per-container
 network setup and teardown time measured inside berthd.
 
-  run.py [-n 3] [--duration 8] [--connections 64] [--containers 20]
+  run.py [-n 5] [--duration 8] [--connections 64] [--containers 20] [--no-redirect]
 
 The server is bench/network/httpd.c (epoll, keep-alive, a fixed answer), compiled statically
 here and built into a FROM-scratch image by berthd's builder, so the server is not what limits
 the figure. wrk (Debian's) runs in berthd's network namespace: `published` is
 http://127.0.0.1:<hostport>/ (nftables DNAT from loopback), `published-addr` the same port on
 a non-loopback address of the namespace (a veth), `direct` http://<container ip>:80/.
-The three are interleaved n times; medians are compared. Setup/teardown: berthd's debug log
+The three are interleaved n times (the order rotates each round); medians are compared.
+berthd redirects local clients of published TCP ports at connect() (network/sock_redirect.h),
+so both published rows normally take the same path as `direct`; `--no-redirect` turns that off
+(daemon.json "socket-redirect": false) to measure the nftables DNAT path instead. Setup/teardown: berthd's debug log
 lines "sandbox .. set up in X ms" / "removed in X ms" over `--containers` `docker run --rm`.
 
 Everything runs in a private network + mount namespace (unshare), like bench/engine.
@@ -77,7 +80,7 @@ def run_inner(args):
         sh(["gcc", "-O2", "-static", "-o", ctx / "httpd", HERE / "httpd.c"])
         (ctx / "Dockerfile").write_text('FROM scratch\nCOPY httpd /httpd\nEXPOSE 80\n'
                                         'ENTRYPOINT ["/httpd", "80"]\n')
-        (work / "daemon.json").write_text("{}")
+        (work / "daemon.json").write_text(json.dumps({"socket-redirect": not args.no_redirect}))
         sock = work / "s.sock"
         env = dict(os.environ, DOCKER_HOST=f"unix://{sock}", DOCKER_CONFIG=str(work),
                    DOCKER_BUILDKIT="0")
@@ -98,11 +101,19 @@ def run_inner(args):
         for u in urls.values():
             wait_for(lambda u=u: sh(["wrk", "-t1", "-c1", "-d1s", u], check=False).returncode == 0,
                      15, u)
+        logf.flush()
+        redirected = "redirected at connect()" in (work / "berthd.log").read_text(errors="replace")
+        if redirected == args.no_redirect:
+            raise RuntimeError("the socket redirect is not in the state asked for; berthd's log:\n"
+                               + (work / "berthd.log").read_text(errors="replace")[-2000:])
         print(f"# kernel {os.uname().release}, {os.cpu_count()} cpus; wrk -t2 "
-              f"-c{args.connections} -d{args.duration}s, {args.n} rounds", flush=True)
+              f"-c{args.connections} -d{args.duration}s, {args.n} rounds; socket redirect "
+              f"{'on' if redirected else 'off (nftables DNAT)'}", flush=True)
         res = {k: [] for k in urls}
+        keys = list(urls)
         for i in range(args.n):
-            for k, u in urls.items():
+            for k in keys[i % len(keys):] + keys[:i % len(keys)]:
+                u = urls[k]
                 rps = wrk(u, args.duration, args.connections)
                 res[k].append(rps)
                 print(f"# round {i + 1} {k:15s} {rps:10.0f} req/s", flush=True)
@@ -156,10 +167,12 @@ def run_inner(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-n", type=int, default=3)
+    ap.add_argument("-n", type=int, default=5)
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--containers", type=int, default=20)
+    ap.add_argument("--no-redirect", action="store_true",
+                    help="berthd without the connect() redirect: measure the DNAT path")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("needs root")

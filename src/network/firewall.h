@@ -14,7 +14,8 @@
 //   - internal networks: nothing is forwarded into or out of their bridge;
 //   - published ports: DNAT of packets to a local address in prerouting (from outside, source
 //     address preserved) and output (from the host itself, also over 127.0.0.1: needs
-//     route_localnet=1 on the bridge plus masquerade of 127.0.0.0/8 sources towards it);
+//     route_localnet=1 on the bridge plus masquerade of 127.0.0.0/8 sources towards it; local
+//     TCP/IPv4 clients are normally redirected at connect() before that, sock_redirect.h);
 //   - hairpin: DNAT'ed traffic that leaves by the bridge it came from is masqueraded, so a
 //     container reaches its own published port and its neighbours' ones (the veth's bridge port
 //     needs hairpin mode: with br_netfilter on, such packets are bridged straight back);

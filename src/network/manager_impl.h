@@ -24,9 +24,10 @@ namespace berth::net {
 class Firewall;
 class DnsServer;
 class PortAllocator;
+class SocketRedirect;
 
 struct NetState {
-    NetworkInfo info;  // containers empty: derived from the sandboxes when asked
+    NetworkInfo info;         // containers empty: derived from the sandboxes when asked
     bool predefined = false;  // "bridge", "host", "none"
     bool isDefault = false;   // the default bridge network (no DNS, no static IPs)
     std::optional<AddressSpace> v4, v6;
@@ -46,7 +47,7 @@ struct SandboxState {
 
 // Names the embedded DNS answers, per user-defined network.
 class NameDirectory {
-public:
+  public:
     struct Entry {
         std::vector<std::string> names;  // lowercase
         std::string ipv4, ipv6;
@@ -67,7 +68,7 @@ public:
     // "web.<network>" for an address on one of the asker's networks; "" when unknown.
     std::string reverse(const std::string& containerId, const std::string& ip) const;
 
-private:
+  private:
     mutable std::mutex mu_;
     std::map<std::string, Network> byId_;
     std::map<std::string, std::vector<std::string>> netsOf_;  // container -> network ids
@@ -83,12 +84,13 @@ struct Manager::Impl {
     std::unique_ptr<Firewall> fw;
     std::string lastRuleset;  // what fw holds now ("" = unknown: apply unconditionally)
     std::unique_ptr<PortAllocator> ports;
+    std::unique_ptr<SocketRedirect> redirect;  // null: local clients take the nftables path
     std::unique_ptr<DnsServer> dns;
     std::shared_ptr<NameDirectory> names = std::make_shared<NameDirectory>();
 
     mutable std::mutex mu;
-    std::map<std::string, NetState> nets;         // by network id
-    std::map<std::string, SandboxState> sbs;      // by container id
+    std::map<std::string, NetState> nets;     // by network id
+    std::map<std::string, SandboxState> sbs;  // by container id
     Timings timing;
     // Endpoints whose veth a pool job is deleting (hostIf -> endpoint): their addresses are
     // still held. A request for one of them (a static --ip reused at once) reclaims it.
@@ -145,7 +147,7 @@ struct Manager::Impl {
     // --- firewall, ports, DNS (manager_services.cpp)
     Status openServices();
     Status syncFirewall();
-    Status reservePorts(SandboxState& s);  // fills rec.ports from rec.spec.ports
+    Status reservePorts(SandboxState& s);    // fills rec.ports from rec.spec.ports
     Status rereservePorts(SandboxState& s);  // after a restart: the recorded host ports
     void releasePorts(const std::string& containerId);
     void syncNames();

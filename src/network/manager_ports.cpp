@@ -6,6 +6,7 @@
 #include "network/firewall.h"
 #include "network/manager_impl.h"
 #include "network/ports.h"
+#include "network/sock_redirect.h"
 #include "network/sysctl.h"
 
 namespace berth::net {
@@ -16,6 +17,21 @@ Manager::Impl::~Impl() = default;
 Status Manager::Impl::openServices() {
     if (opts.firewall) {
         fw = TRY(Firewall::open());
+        if (!opts.socketRedirectCgroup.empty()) {
+            auto r = SocketRedirect::open(opts.socketRedirectCgroup);
+            if (r) {
+                redirect = std::move(*r);
+                log::debug(
+                    "network: local clients of published TCP ports are redirected at "
+                    "connect() (eBPF on cgroup {})",
+                    opts.socketRedirectCgroup);
+            } else {
+                log::warn(
+                    "network: no socket redirect for published ports ({}): local clients "
+                    "reach them through nftables' DNAT alone",
+                    r.error().str());
+            }
+        }
     } else {
         TRY(enableIpForward(false));
     }
@@ -34,8 +50,10 @@ Status Manager::Impl::reservePorts(SandboxState& s) {
     if (r.spec.ports.empty()) return {};
     const EndpointRecord* gw = gatewayEndpoint(r);
     if (!gw) {
-        log::warn("network: container {}: no network with a gateway, published ports are "
-                  "discarded", r.spec.containerId);
+        log::warn(
+            "network: container {}: no network with a gateway, published ports are "
+            "discarded",
+            r.spec.containerId);
         return {};
     }
     const std::string& owner = r.spec.containerId;

@@ -7,6 +7,7 @@
 #include "network/dns.h"
 #include "network/firewall.h"
 #include "network/manager_impl.h"
+#include "network/sock_redirect.h"
 #include "network/sysctl.h"
 
 namespace berth::net {
@@ -45,16 +46,26 @@ Status Manager::Impl::syncFirewall() {
             f.hostPort = p.hostPort;
             f.containerPort = p.containerPort;
             f.bridge = n.info.bridge;
-            f.containerIp = p.hostIp.find(':') == std::string::npos ? gw->info.ipv4
-                                                                     : gw->info.ipv6;
+            f.containerIp = p.hostIp.find(':') == std::string::npos ? gw->info.ipv4 : gw->info.ipv6;
             if (!f.containerIp.empty()) st.ports.push_back(std::move(f));
         }
     }
     auto text = TRY_CTX(renderRuleset(st), "firewall rules");
-    if (text == lastRuleset) return {};
-    lastRuleset.clear();  // unknown until apply() succeeds
-    TRY(fw->apply(st));
-    lastRuleset = std::move(text);
+    if (text != lastRuleset) {
+        lastRuleset.clear();  // unknown until apply() succeeds
+        TRY(fw->apply(st));
+        lastRuleset = std::move(text);
+    }
+    if (redirect) {
+        // After the rules: the redirect only ever mirrors ports nftables publishes too.
+        std::vector<RedirectPort> tcp4;
+        for (const auto& p : st.ports)
+            if (p.proto == "tcp" && p.hostIp.find(':') == std::string::npos)
+                tcp4.push_back({p.hostIp, p.hostPort, p.containerIp, p.containerPort});
+        if (auto s = redirect->sync(tcp4); !s)
+            log::warn("network: socket redirect: {}; local clients use nftables' DNAT",
+                      s.error().str());
+    }
     return {};
 }
 

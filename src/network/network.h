@@ -44,7 +44,7 @@ struct EndpointInfo {
     std::string gateway;
     std::string ipv6, ipv6Gateway;
     int ipv6PrefixLen = 0;
-    std::string mac, ifname;  // ifname inside the sandbox ("eth0")
+    std::string mac, ifname;         // ifname inside the sandbox ("eth0")
     std::string ipamIpv4, ipamIpv6;  // the addresses the user asked for (EndpointIPAMConfig)
     std::vector<std::string> aliases, dnsNames;
 };
@@ -60,9 +60,9 @@ struct NetworkInfo {
 struct PortBinding {
     std::string proto = "tcp";  // tcp, udp, sctp
     uint16_t containerPort = 0;
-    std::string hostIp;          // "" = all addresses
-    uint16_t hostPort = 0;       // 0 = a random free port
-    uint16_t hostPortEnd = 0;    // >hostPort: any free port of hostPort..hostPortEnd
+    std::string hostIp;        // "" = all addresses
+    uint16_t hostPort = 0;     // 0 = a random free port
+    uint16_t hostPortEnd = 0;  // >hostPort: any free port of hostPort..hostPortEnd
 };
 
 struct EndpointSpec {
@@ -94,7 +94,7 @@ struct SandboxInfo {
 
 struct Options {
     std::string stateDir = "/var/lib/berth/network";  // records (networks, sandboxes, files)
-    std::string runDir = "/run/berth";                 // netns/<containerId> bind mounts
+    std::string runDir = "/run/berth";                // netns/<containerId> bind mounts
     // "base/prefix/size": user networks get a /size from base/prefix. Empty = docker's defaults.
     std::vector<std::string> defaultPools;
     std::string defaultSubnet = "172.17.0.0/16";  // the default bridge network ("bridge")
@@ -108,6 +108,9 @@ struct Options {
     // Network namespaces made ahead by a background thread (creating one is the slowest step
     // of a sandbox's setup); 0 = made on demand.
     int prepareNetns = 2;
+    // cgroup2 directory (the hierarchy's root) to attach the socket redirect of published TCP
+    // ports to (sock_redirect.h): local clients then skip the per-packet NAT. "" = off.
+    std::string socketRedirectCgroup;
 };
 
 // Timing of the last sandbox setup/teardown, for benchmarks.
@@ -116,7 +119,7 @@ struct Timings {
 };
 
 class Manager {
-public:
+  public:
     // Creates the default networks on first use; later restores every network (bridge,
     // addresses), sandbox and rule from the records and removes orphans (veths, bridges, netns
     // files) no record explains. Sandboxes whose netns is gone (reboot) are dropped.
@@ -159,7 +162,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     explicit Manager(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

@@ -1,6 +1,7 @@
 """More container settings through berthd with the docker CLI: --device (with cgroup
 permissions), a seccomp profile from a file, container-level event filters, container sizes
-(inspect -s, ps -s) and diff of berthd's own mount targets."""
+(inspect -s, ps -s), diff of berthd's own mount targets, and the connect() redirect of published
+ports for local clients (daemon.json "socket-redirect")."""
 
 import io
 import json
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import import_busybox
+from conftest import destroy_daemon, free_port_in, import_busybox, make_daemon
 
 MB = 1 << 20
 
@@ -263,3 +264,52 @@ def test_commit_leaves_mount_targets_out(bb, tmp_path):
     assert "tmp/new" in names, names
     assert not names & {"etc", "etc/hosts", "etc/hostname", "etc/resolv.conf"}, names
     bb.docker("rm", "-f", "fresh")
+
+
+# --- published ports: connect() redirect ----------------------------------------------------
+
+# getpeername() and the socket's real remote end (/proc/net/tcp) of a connection to 127.0.0.1.
+REMOTE_END = """
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+lport = c.getsockname()[1]
+for line in open("/proc/net/tcp").read().splitlines()[1:]:
+    f = line.split()
+    if int(f[1].split(":")[1], 16) == lport:
+        a, p = f[2].split(":")
+        print("%s:%d" % c.getpeername(), socket.inet_ntoa(bytes.fromhex(a)[::-1]) + ":" +
+              str(int(p, 16)))
+"""
+
+
+def published_connection(d, busybox_tar):
+    import_busybox(d, busybox_tar)
+    port = free_port_in(d)
+    d.docker("run", "-d", "--name", "srv", "-p", f"{port}:7000", "busybox", "nc", "-ll", "-p",
+             "7000", "-e", "echo")
+    ip = inspect(d, "srv")["NetworkSettings"]["IPAddress"]
+    deadline = time.monotonic() + 10
+    while True:
+        r = d.ns_run(["/usr/bin/python3", "-c", REMOTE_END, str(port)], capture_output=True,
+                     text=True)
+        if r.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r.returncode == 0, r.stderr
+    return port, ip, r.stdout.split()
+
+
+def test_socket_redirect_on_by_default_and_off_by_config(daemon, busybox_tar, tmp_path):
+    assert "redirected at connect()" in daemon.logs()
+    port, ip, seen = published_connection(daemon, busybox_tar)
+    # Straight to the container; the client still sees the published address.
+    assert seen == [f"127.0.0.1:{port}", f"{ip}:7000"]
+    (tmp_path / "off").mkdir()
+    off = make_daemon(tmp_path / "off", daemon_json={"socket-redirect": False})
+    try:
+        assert "redirected at connect()" not in off.logs()
+        port, ip, seen = published_connection(off, busybox_tar)
+        # Through nftables' DNAT: the socket itself still points at the published address.
+        assert seen == [f"127.0.0.1:{port}", f"127.0.0.1:{port}"]
+    finally:
+        destroy_daemon(off)

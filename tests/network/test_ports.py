@@ -4,7 +4,7 @@ kept, random and ranged host ports, conflicts with Berth's own and foreign socke
 import os
 import time
 
-from conftest import http_get, serve_http, tcp_connects
+from conftest import http_get, serve_http, tcp_connects, wait_tcp
 
 # Answers each TCP connection with the peer address it saw, then closes.
 PEER_SERVER = """
@@ -123,3 +123,67 @@ def test_port_conflicts_are_clear_errors(world):
         d.ok("createSandbox", containerId=cid(f"f{i}"), mode="small")
     err = d.fail("createSandbox", containerId=cid("full"), mode="small")
     assert "no available IP addresses" in err, err
+
+
+# What a client sees and what the kernel holds: getpeername(), the socket's real remote end (from
+# /proc/net/tcp, which the connect()-time redirect changes and getpeername() hides) and the
+# server's answer (the source address it saw).
+PEER_INFO = """
+import socket, sys
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
+lport = c.getsockname()[1]
+real = None
+for line in open("/proc/net/tcp").read().splitlines()[1:]:
+    f = line.split()
+    if int(f[1].split(":")[1], 16) == lport:
+        a, p = f[2].split(":")
+        real = socket.inet_ntoa(bytes.fromhex(a)[::-1]) + ":" + str(int(p, 16))
+peer = "%s:%d" % c.getpeername()
+print(peer, real, c.recv(100).decode().strip())
+"""
+
+
+def cgroup2_root():
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            dev, path, fstype = line.split()[:3]
+            if fstype == "cgroup2":
+                return path
+    raise AssertionError("no cgroup2 mount: the socket redirect needs one")
+
+
+def test_local_clients_are_redirected_at_connect(world):
+    world.add_outside()
+    d = world.daemon("--socket-redirect", cgroup2_root())
+    d.ok("createNetwork", name="app", subnet="10.30.0.0/24")
+    web = d.ok("createSandbox", containerId=cid("web"), containerName="web", mode="app",
+               ports=["9090:9000", "127.0.0.1:9191:9000"])
+    ip = web["Networks"]["app"]["IPAddress"]
+    world.spawn("/usr/bin/python3", "-c", PEER_SERVER, "9000", ns=web["SandboxKey"])
+    wait_tcp(world, web["SandboxKey"], "127.0.0.1", 9000)
+
+    def info(host, port):
+        r = world.run("/usr/bin/python3", "-c", PEER_INFO, host, str(port), check=False)
+        assert r.returncode == 0, r
+        return r.stdout.split()
+
+    # Loopback: the socket goes straight to the container, getpeername() shows the published
+    # address, the container sees the gateway (as with DNAT + masquerade).
+    assert info("127.0.0.1", 9090) == ["127.0.0.1:9090", f"{ip}:9000", "10.30.0.1"]
+    assert info("127.0.0.1", 9191) == ["127.0.0.1:9191", f"{ip}:9000", "10.30.0.1"]
+    # A non-loopback local address: the client's own address stays the source (as with DNAT).
+    assert info("10.99.0.1", 9090) == ["10.99.0.1:9090", f"{ip}:9000", "10.99.0.1"]
+    # Published on loopback only: not redirected (nor DNAT'ed) on another address.
+    assert not tcp_connects(world, world.ns, "10.99.0.1", 9191)
+
+    # A killed daemon leaves no program behind: the same connection takes the nftables rules,
+    # which stay, so the port keeps answering.
+    d.kill9()
+    assert info("127.0.0.1", 9090) == ["127.0.0.1:9090", "127.0.0.1:9090", "10.30.0.1"]
+    assert info("10.99.0.1", 9090) == ["10.99.0.1:9090", "10.99.0.1:9090", "10.99.0.1"]
+    # Restored with the rest on restart.
+    d.start()
+    assert info("127.0.0.1", 9090) == ["127.0.0.1:9090", f"{ip}:9000", "10.30.0.1"]
+    # Gone with the sandbox.
+    d.ok("removeSandbox", containerId=cid("web"))
+    assert not tcp_connects(world, world.ns, "127.0.0.1", 9090)

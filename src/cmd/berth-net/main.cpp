@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
     app.add_option("--hosts-file", o.hostsFile)->capture_default_str();
     app.add_flag("--no-firewall", noFirewall);
     app.add_flag("--no-dns", noDns);
+    app.add_option("--socket-redirect", o.socketRedirectCgroup,
+                   "cgroup2 root to attach the connect() redirect of published ports to");
     app.add_option("--log-level", logLevel, "debug, info, warn, error")->capture_default_str();
     app.require_subcommand(1);
     auto* serveCmd = app.add_subcommand("serve", "answer JSON requests line by line");
@@ -68,8 +70,8 @@ int main(int argc, char** argv) {
     o.dns = !noDns;
 
     log::Options lo;
-    lo.level = logLevel == "debug" ? log::Level::Debug
-               : logLevel == "info" ? log::Level::Info
+    lo.level = logLevel == "debug"   ? log::Level::Debug
+               : logLevel == "info"  ? log::Level::Info
                : logLevel == "error" ? log::Level::Error
                                      : log::Level::Warn;
     log::init(lo);

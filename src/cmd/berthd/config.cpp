@@ -81,6 +81,8 @@ const char* kKeys[] = {"data-root",
                        "tlskey",
                        "pidfile",
                        "bip",
+                       "log-format",
+                       "socket-redirect",
                        "live-restore",
                        "graph"};
 
@@ -149,6 +151,7 @@ Status applyConfigFile(const std::string& path, bool required, const FlagSet& fl
         if (j.contains("tlskey")) c.tlsKey = j["tlskey"];
         if (j.contains("pidfile")) c.pidFile = j["pidfile"];
         if (j.contains("bip")) c.bridgeIp = j["bip"];
+        if (j.contains("socket-redirect")) c.socketRedirect = j["socket-redirect"].get<bool>();
     } catch (const std::exception& e) {
         return fail(std::string("invalid value: ") + e.what());
     }

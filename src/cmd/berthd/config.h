@@ -25,6 +25,9 @@ struct Config {
     std::string tlsCaCert, tlsCert, tlsKey;
     std::string pidFile;
     std::string bridgeIp;  // --bip: the default bridge's subnet (gateway/prefix)
+    // Local clients of published TCP ports connect straight to the container (eBPF on
+    // connect()), not through per-packet DNAT. Berth's own setting ("socket-redirect").
+    bool socketRedirect = true;
 };
 
 // Which settings a flag set, by daemon.json key, so the file can be checked against them.

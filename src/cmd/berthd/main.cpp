@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "image/service.h"
 #include "network/network.h"
+#include "runtime/cgroups/cgroup.h"
 
 using namespace berth;
 
@@ -109,6 +110,13 @@ Status run(const berthd::Config& cfg) {
     no.runDir = cfg.execRoot;
     no.defaultPools = cfg.addressPools;
     if (!cfg.bridgeIp.empty()) no.defaultSubnet = TRY(bipSubnet(cfg.bridgeIp));
+    if (cfg.socketRedirect) {
+        // The root of the cgroup2 hierarchy, so every process's connect() is seen.
+        if (auto m = cgroups::loadMountTable("/sys/fs/cgroup"); m && !m->unified.empty())
+            no.socketRedirectCgroup = m->unified;
+        else
+            log::warn("no cgroup2 hierarchy: published ports reach local clients through DNAT");
+    }
     auto network = TRY_CTX(net::Manager::open(no), "open the network manager");
 
     engine::Options eo;
@@ -195,6 +203,10 @@ int main(int argc, char** argv) {
     auto* fmtOpt =
         app.add_option("--log-format", cfg.logFormat, "text or json")->capture_default_str();
     auto* bipOpt = app.add_option("--bip", cfg.bridgeIp, "default bridge address/prefix");
+    auto* redirOpt = app.add_option("--socket-redirect", cfg.socketRedirect,
+                                    "local clients of published TCP ports connect straight to "
+                                    "the container (eBPF on connect), true or false")
+                         ->capture_default_str();
     bool liveRestore = true;
     app.add_flag("--live-restore", liveRestore, "accepted: containers always outlive the daemon");
     CLI11_PARSE(app, argc, argv);
@@ -219,6 +231,7 @@ int main(int argc, char** argv) {
     mark(pidOpt, "pidfile");
     mark(bipOpt, "bip");
     mark(fmtOpt, "log-format");
+    mark(redirOpt, "socket-redirect");
 
     auto fail = [](const Error& e) {
         fprintf(stderr, "berthd: %s\n", (e.quiet ? e.msg : e.str()).c_str());

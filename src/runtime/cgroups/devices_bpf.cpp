@@ -1,11 +1,11 @@
 #include "runtime/cgroups/devices_bpf.h"
 
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "common/bpf.h"
 #include "common/unique_fd.h"
 
 namespace berth::cgroups::devices {
@@ -34,51 +34,37 @@ bool sameDevice(const Rule& a, const Rule& b) {
     return a.type == b.type && a.major == b.major && a.minor == b.minor;
 }
 
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-    bpf_insn i{};
-    i.code = code;
-    i.dst_reg = dst & 0xf;
-    i.src_reg = src & 0xf;
-    i.off = off;
-    i.imm = imm;
-    return i;
-}
-
 // Registers after the prologue: r2 device type, r3 access, r4 major, r5 minor.
 void appendException(std::vector<bpf_insn>& out, const Rule& r, bool defaultAllow) {
     std::vector<bpf_insn> block;
     std::vector<size_t> jumps;  // jumps to the end of this block (no match)
     auto jumpIfNot = [&](uint8_t op, uint8_t reg, int32_t imm) {
         jumps.push_back(block.size());
-        block.push_back(insn(BPF_JMP32 | op | BPF_K, reg, 0, 0, imm));
+        block.push_back(bpf::insn(BPF_JMP32 | op | BPF_K, reg, 0, 0, imm));
     };
     if (r.type != 'a') {
         jumpIfNot(BPF_JNE, 2, r.type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
     }
     if (r.access != kRwm) {
-        block.push_back(insn(BPF_ALU | BPF_MOV | BPF_X, 1, 3, 0, 0));
+        block.push_back(bpf::insn(BPF_ALU | BPF_MOV | BPF_X, 1, 3, 0, 0));
         if (defaultAllow) {
             // A deny exception bites on any overlap with the requested access.
             block.push_back(
-                insn(BPF_ALU | BPF_AND | BPF_K, 1, 0, 0, static_cast<int32_t>(r.access)));
+                bpf::insn(BPF_ALU | BPF_AND | BPF_K, 1, 0, 0, static_cast<int32_t>(r.access)));
             jumpIfNot(BPF_JEQ, 1, 0);
         } else {
             // An allow exception must cover every requested access bit.
-            block.push_back(
-                insn(BPF_ALU | BPF_AND | BPF_K, 1, 0, 0, static_cast<int32_t>(~r.access & kRwm)));
+            block.push_back(bpf::insn(BPF_ALU | BPF_AND | BPF_K, 1, 0, 0,
+                                      static_cast<int32_t>(~r.access & kRwm)));
             jumpIfNot(BPF_JNE, 1, 0);
         }
     }
     if (r.major != kWildcard) jumpIfNot(BPF_JNE, 4, static_cast<int32_t>(r.major));
     if (r.minor != kWildcard) jumpIfNot(BPF_JNE, 5, static_cast<int32_t>(r.minor));
-    block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, defaultAllow ? 0 : 1));
-    block.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    block.push_back(bpf::insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, defaultAllow ? 0 : 1));
+    block.push_back(bpf::insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
     for (size_t j : jumps) block[j].off = static_cast<int16_t>(block.size() - (j + 1));
     out.insert(out.end(), block.begin(), block.end());
-}
-
-long bpfCall(int cmd, union bpf_attr& attr) {
-    return ::syscall(SYS_bpf, cmd, &attr, sizeof attr);
 }
 
 }  // namespace
@@ -157,38 +143,22 @@ Policy emulate(const std::vector<Rule>& rules) {
 std::vector<bpf_insn> generateProgram(const Policy& p) {
     std::vector<bpf_insn> out = {
         // struct bpf_cgroup_dev_ctx { u32 access_type; u32 major; u32 minor; }
-        insn(BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0),
-        insn(BPF_ALU | BPF_AND | BPF_K, 2, 0, 0, 0xffff),  // type: low 16 bits
-        insn(BPF_LDX | BPF_MEM | BPF_W, 3, 1, 0, 0),
-        insn(BPF_ALU | BPF_RSH | BPF_K, 3, 0, 0, 16),  // access: high 16 bits
-        insn(BPF_LDX | BPF_MEM | BPF_W, 4, 1, 4, 0),
-        insn(BPF_LDX | BPF_MEM | BPF_W, 5, 1, 8, 0),
+        bpf::insn(BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0),
+        bpf::insn(BPF_ALU | BPF_AND | BPF_K, 2, 0, 0, 0xffff),  // type: low 16 bits
+        bpf::insn(BPF_LDX | BPF_MEM | BPF_W, 3, 1, 0, 0),
+        bpf::insn(BPF_ALU | BPF_RSH | BPF_K, 3, 0, 0, 16),  // access: high 16 bits
+        bpf::insn(BPF_LDX | BPF_MEM | BPF_W, 4, 1, 4, 0),
+        bpf::insn(BPF_LDX | BPF_MEM | BPF_W, 5, 1, 8, 0),
     };
     for (const Rule& r : p.exceptions) appendException(out, r, p.defaultAllow);
-    out.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, p.defaultAllow ? 1 : 0));
-    out.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    out.push_back(bpf::insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, p.defaultAllow ? 1 : 0));
+    out.push_back(bpf::insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
     return out;
 }
 
 Status attachProgram(const std::string& cgroupDir, const std::vector<bpf_insn>& prog) {
-    static const char kLicense[] = "Apache";
-    std::string log(64 * 1024, '\0');
-    union bpf_attr load {};
-    load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-    load.insns = reinterpret_cast<uint64_t>(prog.data());
-    load.insn_cnt = static_cast<uint32_t>(prog.size());
-    load.license = reinterpret_cast<uint64_t>(kLicense);
-    load.log_buf = reinterpret_cast<uint64_t>(log.data());
-    load.log_size = static_cast<uint32_t>(log.size());
-    load.log_level = 1;
-    int pfd = static_cast<int>(bpfCall(BPF_PROG_LOAD, load));
-    if (pfd < 0) {
-        Error e = errnoError("load device eBPF program for {}", cgroupDir);
-        log.resize(log.find('\0'));
-        if (!log.empty()) e.msg += " (verifier: " + log.substr(0, 400) + ")";
-        return e;
-    }
-    UniqueFd progFd(pfd);
+    UniqueFd progFd = TRY(
+        bpf::loadProgram(BPF_PROG_TYPE_CGROUP_DEVICE, 0, prog, "for the devices of " + cgroupDir));
     int d = ::open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d < 0) return errnoError("open {}", cgroupDir);
     UniqueFd dirFd(d);
@@ -200,12 +170,13 @@ Status attachProgram(const std::string& cgroupDir, const std::vector<bpf_insn>& 
     q.query.attach_type = BPF_CGROUP_DEVICE;
     q.query.prog_ids = reinterpret_cast<uint64_t>(ids);
     q.query.prog_cnt = 64;
-    if (bpfCall(BPF_PROG_QUERY, q) < 0) return errnoError("query device programs of {}", cgroupDir);
+    if (bpf::call(BPF_PROG_QUERY, q) < 0)
+        return errnoError("query device programs of {}", cgroupDir);
     std::vector<UniqueFd> old;
     for (uint32_t i = 0; i < q.query.prog_cnt && i < 64; i++) {
         union bpf_attr g {};
         g.prog_id = ids[i];
-        int fd = static_cast<int>(bpfCall(BPF_PROG_GET_FD_BY_ID, g));
+        int fd = static_cast<int>(bpf::call(BPF_PROG_GET_FD_BY_ID, g));
         if (fd >= 0) old.emplace_back(fd);
     }
     // An exclusive (non-multi) attachment is replaced in place by attaching in that mode.
@@ -215,7 +186,7 @@ Status attachProgram(const std::string& cgroupDir, const std::vector<bpf_insn>& 
     a.attach_bpf_fd = static_cast<uint32_t>(progFd.get());
     a.attach_type = BPF_CGROUP_DEVICE;
     a.attach_flags = multi ? BPF_F_ALLOW_MULTI : 0;
-    if (bpfCall(BPF_PROG_ATTACH, a) < 0) {
+    if (bpf::call(BPF_PROG_ATTACH, a) < 0) {
         return errnoError("attach device eBPF program to {}", cgroupDir);
     }
     if (!multi) return {};
@@ -224,7 +195,7 @@ Status attachProgram(const std::string& cgroupDir, const std::vector<bpf_insn>& 
         det.target_fd = static_cast<uint32_t>(dirFd.get());
         det.attach_bpf_fd = static_cast<uint32_t>(o.get());
         det.attach_type = BPF_CGROUP_DEVICE;
-        if (bpfCall(BPF_PROG_DETACH, det) < 0 && errno != ENOENT) {
+        if (bpf::call(BPF_PROG_DETACH, det) < 0 && errno != ENOENT) {
             return errnoError("detach old device eBPF program from {}", cgroupDir);
         }
     }
