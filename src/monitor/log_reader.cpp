@@ -133,7 +133,8 @@ class Reader {
     bool done_ = false;
 };
 
-// The old current file's new name: <log>.k with its inode, 0 when not found.
+// The old current file's new name: <log>.k with its inode, 0 when not found (deleted: the
+// follower fell more than maxFiles - 1 rotations behind).
 int findRotated(const std::string& path, int maxFiles, ino_t ino) {
     for (int k = 1; k < maxFiles; k++) {
         struct stat st;
@@ -165,6 +166,8 @@ Status follow(const std::string& path, int maxFiles, std::optional<LogFile> cur,
             // rotated file we missed (several rotations between two looks), then the new one.
             TRY(r.drain(cur->fd.get()));
             int k = findRotated(path, maxFiles, cur->ino);
+            // Not found: rotated out of existence, so every rotated file left is newer.
+            if (k == 0) k = maxFiles;
             for (int j = k - 1; j >= 1 && !r.done(); j--) {
                 if (auto f = openLog(rotated(path, j))) {
                     r.resetCarry();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -203,6 +204,32 @@ TEST_F(Log, FollowAcrossRotations) {
     ASSERT_EQ(got.size(), 601u);
     EXPECT_EQ(got[0], "before\n");
     for (int i = 0; i < 600; i++) EXPECT_EQ(got[i + 1], fmt::format("line {}\n", i));
+}
+
+// The follower falls so far behind that the file it was reading is rotated out of existence:
+// the rotated file that is left is newer than it and is read before the current one.
+TEST_F(Log, FollowAfterItsFileWasRotatedAway) {
+    LogWriter w;
+    ASSERT_TRUE(w.open(path_, 10, 2));  // every entry is over 10 bytes: one per file
+    ASSERT_TRUE(w.write(1, "a\n", 1));
+    std::vector<std::string> got;
+    LogReadOptions o;
+    o.follow = true;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    auto st = readLog(
+        path_, 2, o,
+        [&](int, std::string_view l, int64_t) {
+            got.emplace_back(l);
+            if (got.size() == 1) {
+                // Two rotations before the follower looks again: a's file is deleted.
+                EXPECT_TRUE(w.write(1, "b\n", 2));
+                EXPECT_TRUE(w.write(1, "c\n", 3));
+            }
+            return true;
+        },
+        [&] { return got.size() >= 3 || std::chrono::steady_clock::now() > deadline; });
+    ASSERT_TRUE(st) << st.error().str();
+    EXPECT_EQ(got, (V{"a\n", "b\n", "c\n"}));
 }
 
 TEST_F(Log, FollowStopsWhenTheSinkSaysSo) {
