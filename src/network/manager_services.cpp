@@ -51,13 +51,14 @@ Status Manager::Impl::syncFirewall() {
         }
     }
     auto text = TRY_CTX(renderRuleset(st), "firewall rules");
-    if (text != lastRuleset) {
-        lastRuleset.clear();  // unknown until apply() succeeds
-        TRY(fw->apply(st));
-        lastRuleset = std::move(text);
-    }
+    if (text == lastRuleset) return {};
+    lastRuleset.clear();  // unknown until apply() succeeds
+    TRY(fw->apply(st));
+    lastRuleset = std::move(text);
     if (redirect) {
-        // After the rules: the redirect only ever mirrors ports nftables publishes too.
+        // After the rules: the redirect only ever mirrors ports nftables publishes too. Synced
+        // when the rules change (ports, networks and so the bridges' addresses): a sandbox
+        // without published ports costs nothing here.
         std::vector<RedirectPort> tcp4;
         for (const auto& p : st.ports)
             if (p.proto == "tcp" && p.hostIp.find(':') == std::string::npos)
