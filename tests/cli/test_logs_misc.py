@@ -7,9 +7,14 @@ import os
 import re
 import subprocess
 import tarfile
+import threading
 import time
 
 import pytest
+
+from conftest import berth_path, dc
+
+DOCKER = dc.DOCKER
 
 
 def same(d, *args, input=None):
@@ -234,6 +239,65 @@ def test_events(shared_daemon):
     same(d, *base, "--filter", "type=container", "--filter", "event=destroy")
     same(d, "events", "--since", "10m", "--until", "0s", "--filter", "event=die")
     same(d, "events", "--format", "{{.Foo")
+
+
+class Frames:
+    """The frames of a live `stats --format 'table {{.Name}}'` (each frame printed whole,
+    header first), collected by a thread."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.frames = []
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        cur = None
+        for line in self.proc.stdout:
+            # docker 28 moves the cursor even when stdout is not a terminal.
+            line = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line).strip()
+            if line == "NAME":
+                if cur is not None:
+                    with self.lock:
+                        self.frames.append(cur)
+                cur = []
+            elif cur is not None and line:
+                cur.append(line)
+
+    def wait(self, pred, what, timeout=15):
+        """Waits for a frame, newer than any seen before the call, that satisfies pred."""
+        with self.lock:
+            start = len(self.frames)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self.lock:
+                new = self.frames[start:]
+            if any(pred(f) for f in new):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"no stats frame {what}; last: {self.frames[-1:]}")
+
+
+@pytest.mark.parametrize("client", ["berth", "docker"])
+def test_stats_live_follows_started_and_dead_containers(ctrs, client):
+    # docker's CLI is the reference: the same test runs against it.
+    argv = [berth_path()] if client == "berth" else [DOCKER]
+    env = ctrs.berth_env if client == "berth" else ctrs.env
+    name = f"h4-live-{client}"
+    p = subprocess.Popen([*argv, "stats", "--format", "table {{.Name}}"], env=env, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        frames = Frames(p)
+        frames.wait(lambda f: "h4-log" in f, "with the running containers")
+        ctrs.dockerc("run", "-d", "--name", name, "busybox", "sleep", "3600")
+        frames.wait(lambda f: name in f, f"with {name} once started")
+        ctrs.dockerc("kill", name)
+        frames.wait(lambda f: name not in f and "h4-log" in f, f"without {name} once dead")
+    finally:
+        p.kill()
+        p.wait()
+        ctrs.dockerc("rm", "-f", name, check=False)
 
 
 def test_stats_no_stream(ctrs):

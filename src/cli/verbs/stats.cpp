@@ -2,6 +2,7 @@
 // docker does (CPU % from the cpu/precpu deltas, memory without the inactive file cache).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -172,43 +173,110 @@ Result<int> noStream(Ctx& ctx, const Flags& f, std::vector<Entry> entries) {
     return 0;
 }
 
-// Live mode: one streaming connection per container, the table redrawn twice a second.
-Result<int> live(Ctx& ctx, const Flags& f, std::vector<Entry> initial) {
-    auto mu = std::make_shared<std::mutex>();
-    auto entries = std::make_shared<std::vector<Entry>>(std::move(initial));
-    auto host = ctx.hostUrl();
-    for (size_t i = 0; i < entries->size(); ++i) {
-        std::string id = (*entries)[i].id;
-        auto globals = ctx.globals();
-        std::thread([mu, entries, i, id, globals, host] {
-            auto client = Client::open(globals, host);
-            if (!client) {
-                std::lock_guard l(*mu);
-                (*entries)[i].error = client.error().msg;
-                return;
+// Live mode: one streaming connection per container, the table redrawn twice a second. Without
+// container arguments the set follows the daemon's events as docker's does: containers that
+// start are added (and created ones with --all); without --all, those that die are dropped.
+struct Slot {
+    Entry e;
+    bool gone = false;  // dropped from the table; its stream thread just finishes
+};
+struct LiveState {
+    std::mutex mu;
+    std::vector<std::shared_ptr<Slot>> slots;
+};
+
+void watchStats(const std::shared_ptr<LiveState>& st, const std::shared_ptr<Slot>& slot,
+                const Globals& globals, const std::string& host) {
+    std::string id = slot->e.id;
+    std::thread([st, slot, id, globals, host] {
+        auto client = Client::open(globals, host);
+        if (!client) {
+            std::lock_guard l(st->mu);
+            slot->e.error = client.error().msg;
+            return;
+        }
+        Request r;
+        r.path = "/containers/" + urlEncode(id) + "/stats?stream=1";
+        std::string buf;
+        auto resp = (*client)->stream(r, [&](std::string_view d) {
+            buf.append(d);
+            size_t nl;
+            while ((nl = buf.find('\n')) != std::string::npos) {
+                auto j = json::parse(buf.substr(0, nl), nullptr, false);
+                buf.erase(0, nl + 1);
+                if (j.is_discarded()) continue;
+                std::lock_guard l(st->mu);
+                update(slot->e, j);
             }
-            Request r;
-            r.path = "/containers/" + urlEncode(id) + "/stats?stream=1";
-            std::string buf;
-            auto resp = (*client)->stream(r, [&](std::string_view d) {
-                buf.append(d);
-                size_t nl;
-                while ((nl = buf.find('\n')) != std::string::npos) {
-                    auto j = json::parse(buf.substr(0, nl), nullptr, false);
-                    buf.erase(0, nl + 1);
-                    if (j.is_discarded()) continue;
-                    std::lock_guard l(*mu);
-                    update((*entries)[i], j);
+            return true;
+        });
+        std::lock_guard l(st->mu);
+        if (!resp)
+            slot->e.error = resp.error().msg;
+        else if (!resp->ok())
+            slot->e.error = apiError(*resp).msg;
+        slot->e.valid = false;
+    }).detach();
+}
+
+void followEvents(const std::shared_ptr<LiveState>& st, bool all, const Globals& globals,
+                  const std::string& host) {
+    std::thread([st, all, globals, host] {
+        auto client = Client::open(globals, host);
+        if (!client) return;
+        json filters = {{"type", {"container"}}, {"event", {"create", "start", "die"}}};
+        Request r;
+        r.path = "/events" + query({{"filters", filters.dump()}});
+        std::string buf;
+        (void)(*client)->stream(r, [&](std::string_view d) {
+            buf.append(d);
+            size_t nl;
+            while ((nl = buf.find('\n')) != std::string::npos) {
+                auto ev = json::parse(buf.substr(0, nl), nullptr, false);
+                buf.erase(0, nl + 1);
+                if (ev.is_discarded()) continue;
+                std::string action = ev.value("Action", ev.value("status", ""));
+                std::string id = ev.value("id", "");
+                if (id.empty() && ev.contains("Actor")) id = ev["Actor"].value("ID", "");
+                if (id.empty()) continue;
+                std::lock_guard l(st->mu);
+                auto it = std::find_if(st->slots.begin(), st->slots.end(),
+                                       [&](auto& s) { return s->e.id == id; });
+                if (action == "die") {
+                    if (!all && it != st->slots.end()) {
+                        (*it)->gone = true;
+                        st->slots.erase(it);
+                    }
+                    continue;
                 }
-                return true;
-            });
-            std::lock_guard l(*mu);
-            if (!resp)
-                (*entries)[i].error = resp.error().msg;
-            else if (!resp->ok())
-                (*entries)[i].error = apiError(*resp).msg;
-            (*entries)[i].valid = false;
-        }).detach();
+                if ((action != "start" && !(all && action == "create")) || it != st->slots.end())
+                    continue;
+                auto slot = std::make_shared<Slot>();
+                slot->e.container = slot->e.id = id;
+                std::string name;
+                if (ev.contains("Actor") && ev["Actor"].contains("Attributes"))
+                    name = ev["Actor"]["Attributes"].value("name", "");
+                if (!name.empty()) slot->e.name = "/" + name;
+                st->slots.push_back(slot);
+                watchStats(st, slot, globals, host);
+            }
+            return true;
+        });
+    }).detach();
+}
+
+Result<int> live(Ctx& ctx, const Flags& f, std::vector<Entry> initial) {
+    auto st = std::make_shared<LiveState>();
+    auto host = ctx.hostUrl();
+    if (f.args().empty()) followEvents(st, f.b("all"), ctx.globals(), host);
+    {
+        std::lock_guard l(st->mu);
+        for (auto& e : initial) {
+            auto slot = std::make_shared<Slot>();
+            slot->e = std::move(e);
+            st->slots.push_back(slot);
+            watchStats(st, slot, ctx.globals(), host);
+        }
     }
     bool tty = ctx.outIsTerminal();
     if (tty) ctx.out("\033[2J");
@@ -216,8 +284,8 @@ Result<int> live(Ctx& ctx, const Flags& f, std::vector<Entry> initial) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         std::vector<Entry> snap;
         {
-            std::lock_guard l(*mu);
-            snap = *entries;
+            std::lock_guard l(st->mu);
+            for (auto& slot : st->slots) snap.push_back(slot->e);
         }
         // A named container that does not exist ends the command, as docker's.
         if (!f.args().empty())
