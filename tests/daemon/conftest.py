@@ -204,12 +204,21 @@ def make_daemon(tmp_path, extra_args=(), daemon_json=None, start=True):
         pytest.fail(f"{exe} is not an executable (build berthd or set BERTHD)")
     netns = f"berthd-test-{uuid.uuid4().hex[:8]}"
     subprocess.run(["ip", "netns", "add", netns], check=True)
-    d = Daemon(tmp_path, netns)
-    subprocess.run(["nsenter", f"--net={d.nspath}", "ip", "link", "set", "lo", "up"], check=True)
-    (d.tmp / "daemon.json").write_text(json.dumps(daemon_json or {}))
-    d.extra_args = list(extra_args)
-    if start:
-        d.start()
+    try:
+        d = Daemon(tmp_path, netns)
+    except BaseException:
+        subprocess.run(["ip", "netns", "del", netns], capture_output=True)
+        raise
+    try:
+        subprocess.run(["nsenter", f"--net={d.nspath}", "ip", "link", "set", "lo", "up"],
+                       check=True)
+        (d.tmp / "daemon.json").write_text(json.dumps(daemon_json or {}))
+        d.extra_args = list(extra_args)
+        if start:
+            d.start()
+    except BaseException:
+        destroy_daemon(d)  # the caller never gets it to destroy
+        raise
     return d
 
 
@@ -221,6 +230,20 @@ def _remove_cgroups(d):
     except OSError:
         return
     base = "/sys/fs/cgroup"
+    # Containers the test left running: berthd stopped without touching them (live restore),
+    # and neither their netns nor their root says whose they are; their cgroup does.
+    for h in os.listdir(base):
+        for cid in ids:
+            try:
+                with open(f"{base}/{h}/berth/{cid}/cgroup.procs") as f:
+                    pids = [int(x) for x in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
     for h in os.listdir(base):
         for cid in ids:
             path = f"{base}/{h}/berth/{cid}"
