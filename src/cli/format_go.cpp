@@ -283,36 +283,9 @@ std::string quote(std::string_view s) {
             out += fmt::format("\\x{:02x}", c);
             continue;
         }
-        switch (r) {
-            case '"':
-                out += "\\\"";
-                continue;
-            case '\\':
-                out += "\\\\";
-                continue;
-            case '\a':
-                out += "\\a";
-                continue;
-            case '\b':
-                out += "\\b";
-                continue;
-            case '\f':
-                out += "\\f";
-                continue;
-            case '\n':
-                out += "\\n";
-                continue;
-            case '\r':
-                out += "\\r";
-                continue;
-            case '\t':
-                out += "\\t";
-                continue;
-            case '\v':
-                out += "\\v";
-                continue;
-            default:
-                break;
+        if (const char* e = shortEscape(r, true)) {
+            out += e;
+            continue;
         }
         if (r < 0x20 || r == 0x7F)
             out += fmt::format("\\x{:02x}", static_cast<unsigned>(r));

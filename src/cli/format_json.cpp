@@ -21,30 +21,9 @@ void jsonString(std::string& out, std::string_view s, bool escapeHtml) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) {
             ++i;
-            switch (c) {
-                case '"':
-                    out += "\\\"";
-                    continue;
-                case '\\':
-                    out += "\\\\";
-                    continue;
-                case '\b':
-                    out += "\\b";
-                    continue;
-                case '\f':
-                    out += "\\f";
-                    continue;
-                case '\n':
-                    out += "\\n";
-                    continue;
-                case '\r':
-                    out += "\\r";
-                    continue;
-                case '\t':
-                    out += "\\t";
-                    continue;
-                default:
-                    break;
+            if (const char* e = shortEscape(c, false)) {
+                out += e;
+                continue;
             }
             if (c < 0x20 || (escapeHtml && (c == '<' || c == '>' || c == '&'))) {
                 out += "\\u00";

@@ -153,6 +153,31 @@ std::string rfc3339Local(int64_t unixSeconds, std::string_view fraction) {
 
 }  // namespace
 
+const char* shortEscape(char32_t r, bool goQuote) {
+    switch (r) {
+        case '"':
+            return "\\\"";
+        case '\\':
+            return "\\\\";
+        case '\b':
+            return "\\b";
+        case '\f':
+            return "\\f";
+        case '\n':
+            return "\\n";
+        case '\r':
+            return "\\r";
+        case '\t':
+            return "\\t";
+        case '\a':
+            return goQuote ? "\\a" : nullptr;
+        case '\v':
+            return goQuote ? "\\v" : nullptr;
+        default:
+            return nullptr;
+    }
+}
+
 char32_t decodeUtf8(std::string_view s, size_t& i) {
     auto b = static_cast<unsigned char>(s[i]);
     size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;

@@ -45,6 +45,9 @@ std::string truncateId(std::string_view id);
 std::string ellipsis(std::string_view s, size_t width);
 // The code point at s[i], advancing i; an invalid byte decodes as U+FFFD and advances by one.
 char32_t decodeUtf8(std::string_view s, size_t& i);
+// The backslash escape Go's string quoting (strconv.Quote, goQuote) or its JSON encoder uses for
+// r (`\n`, `\"`, ...), nullptr when r has none (JSON has no `\a` and `\v`).
+const char* shortEscape(char32_t r, bool goQuote);
 // Appends r encoded as UTF-8.
 void appendUtf8(std::string& out, char32_t r);
 // Terminal columns of UTF-8 text: wide East Asian characters count 2, combining marks 0.
