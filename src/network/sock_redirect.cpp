@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 #include "common/bpf.h"
 #include "common/log.h"
 #include "common/scope_guard.h"
+#include "network/addr.h"
 
 namespace berth::net {
 
@@ -32,10 +34,13 @@ constexpr auto kUserPort = off(offsetof(bpf_sock_addr, user_port));
 constexpr auto kType = off(offsetof(bpf_sock_addr, type));
 constexpr auto kProtocol = off(offsetof(bpf_sock_addr, protocol));
 
-uint32_t parseIp4(const std::string& s, bool& ok) {
-    in_addr a{};
-    ok = ::inet_pton(AF_INET, s.c_str(), &a) == 1;
-    return a.s_addr;
+// An IPv4 address as the kernel stores it (network order).
+Result<uint32_t> ip4(const std::string& s, std::string_view what) {
+    auto a = IpAddr::parse(s);
+    if (!a || !a->isV4()) return invalid("{} {:?}: not an IPv4 address", what, s);
+    uint32_t v = 0;
+    std::memcpy(&v, a->bytes.data(), sizeof v);
+    return v;
 }
 
 // A tiny assembler for the two programs below. Registers: r1-r5 helper arguments (clobbered by
@@ -192,26 +197,19 @@ Result<uint64_t> currentNetnsCookie() {
 Result<RedirectTable> redirectTable(const std::vector<RedirectPort>& ports,
                                     const std::vector<std::string>& localAddrs) {
     std::vector<uint32_t> locals;
-    for (const auto& a : localAddrs) {
-        bool ok = false;
-        uint32_t v = parseIp4(a, ok);
-        if (!ok) return invalid("local address {:?}: not IPv4", a);
-        locals.push_back(v);
-    }
+    for (const auto& a : localAddrs) locals.push_back(TRY(ip4(a, "local address")));
     RedirectTable t;
     for (const auto& p : ports) {
-        bool ok = false;
-        RedirectKey to{parseIp4(p.containerIp, ok), htons(p.containerPort)};
-        if (!ok || p.containerPort == 0 || p.hostPort == 0)
-            return invalid("published port {} -> {}:{}: not a TCP/IPv4 target", p.hostPort,
-                           p.containerIp, p.containerPort);
+        if (p.containerPort == 0 || p.hostPort == 0)
+            return invalid("published port {} -> {}:{}: no port", p.hostPort, p.containerIp,
+                           p.containerPort);
+        RedirectKey to{TRY(ip4(p.containerIp, "container address")), htons(p.containerPort)};
         uint32_t port = htons(p.hostPort);
         if (p.hostIp.empty() || p.hostIp == "0.0.0.0") {
             for (uint32_t a : locals) t[{a, port}] = to;
             continue;
         }
-        uint32_t a = parseIp4(p.hostIp, ok);
-        if (!ok) return invalid("published port on {:?}: not IPv4", p.hostIp);
+        uint32_t a = TRY(ip4(p.hostIp, "published port on"));
         if (std::find(locals.begin(), locals.end(), a) != locals.end()) t[{a, port}] = to;
     }
     return t;

@@ -176,23 +176,20 @@ Result<int> noStream(Ctx& ctx, const Flags& f, std::vector<Entry> entries) {
 // Live mode: one streaming connection per container, the table redrawn twice a second. Without
 // container arguments the set follows the daemon's events as docker's does: containers that
 // start are added (and created ones with --all); without --all, those that die are dropped.
-struct Slot {
-    Entry e;
-    bool gone = false;  // dropped from the table; its stream thread just finishes
-};
+// An entry dropped from the table lives on in its stream thread until the daemon ends the stream.
 struct LiveState {
     std::mutex mu;
-    std::vector<std::shared_ptr<Slot>> slots;
+    std::vector<std::shared_ptr<Entry>> slots;
 };
 
-void watchStats(const std::shared_ptr<LiveState>& st, const std::shared_ptr<Slot>& slot,
+void watchStats(const std::shared_ptr<LiveState>& st, const std::shared_ptr<Entry>& slot,
                 const Globals& globals, const std::string& host) {
-    std::string id = slot->e.id;
+    std::string id = slot->id;
     std::thread([st, slot, id, globals, host] {
         auto client = Client::open(globals, host);
         if (!client) {
             std::lock_guard l(st->mu);
-            slot->e.error = client.error().msg;
+            slot->error = client.error().msg;
             return;
         }
         Request r;
@@ -206,16 +203,16 @@ void watchStats(const std::shared_ptr<LiveState>& st, const std::shared_ptr<Slot
                 buf.erase(0, nl + 1);
                 if (j.is_discarded()) continue;
                 std::lock_guard l(st->mu);
-                update(slot->e, j);
+                update(*slot, j);
             }
             return true;
         });
         std::lock_guard l(st->mu);
         if (!resp)
-            slot->e.error = resp.error().msg;
+            slot->error = resp.error().msg;
         else if (!resp->ok())
-            slot->e.error = apiError(*resp).msg;
-        slot->e.valid = false;
+            slot->error = apiError(*resp).msg;
+        slot->valid = false;
     }).detach();
 }
 
@@ -241,22 +238,21 @@ void followEvents(const std::shared_ptr<LiveState>& st, bool all, const Globals&
                 if (id.empty()) continue;
                 std::lock_guard l(st->mu);
                 auto it = std::find_if(st->slots.begin(), st->slots.end(),
-                                       [&](auto& s) { return s->e.id == id; });
+                                       [&](auto& s) { return s->id == id; });
                 if (action == "die") {
                     if (!all && it != st->slots.end()) {
-                        (*it)->gone = true;
                         st->slots.erase(it);
                     }
                     continue;
                 }
                 if ((action != "start" && !(all && action == "create")) || it != st->slots.end())
                     continue;
-                auto slot = std::make_shared<Slot>();
-                slot->e.container = slot->e.id = id;
+                auto slot = std::make_shared<Entry>();
+                slot->container = slot->id = id;
                 std::string name;
                 if (ev.contains("Actor") && ev["Actor"].contains("Attributes"))
                     name = ev["Actor"]["Attributes"].value("name", "");
-                if (!name.empty()) slot->e.name = "/" + name;
+                if (!name.empty()) slot->name = "/" + name;
                 st->slots.push_back(slot);
                 watchStats(st, slot, globals, host);
             }
@@ -272,8 +268,7 @@ Result<int> live(Ctx& ctx, const Flags& f, std::vector<Entry> initial) {
     {
         std::lock_guard l(st->mu);
         for (auto& e : initial) {
-            auto slot = std::make_shared<Slot>();
-            slot->e = std::move(e);
+            auto slot = std::make_shared<Entry>(std::move(e));
             st->slots.push_back(slot);
             watchStats(st, slot, ctx.globals(), host);
         }
@@ -285,7 +280,7 @@ Result<int> live(Ctx& ctx, const Flags& f, std::vector<Entry> initial) {
         std::vector<Entry> snap;
         {
             std::lock_guard l(st->mu);
-            for (auto& slot : st->slots) snap.push_back(slot->e);
+            for (auto& slot : st->slots) snap.push_back(*slot);
         }
         // A named container that does not exist ends the command, as docker's.
         if (!f.args().empty())
