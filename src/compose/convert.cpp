@@ -242,7 +242,7 @@ Result<json> createBody(const Project& p, const std::string& svc, int number,
     }
     body["HostConfig"] = TRY(hostConfig(p, s, o, mode));
     if (!primary.empty()) {
-        json ep = endpointConfig(p, svc, primary, o.oneoff);
+        json ep = endpointConfig(p, svc, primary, o.oneoff && !o.useAliases);
         if (!ep.contains("MacAddress") && has(s, "mac_address"))
             ep["MacAddress"] = str(s, "mac_address");
         body["NetworkingConfig"] = {{"EndpointsConfig", {{mode, ep}}}};

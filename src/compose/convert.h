@@ -29,9 +29,10 @@ std::string oneoffContainerName(const Project& p, const std::string& svc, const 
 std::string serviceImage(const Project& p, const std::string& svc);
 
 struct CreateOptions {
-    std::string imageId;  // the com.docker.compose.image label (left out when empty)
-    bool oneoff = false;  // compose run: oneoff label True, no aliases, no restart policy
-    std::string slug;     // oneoff: the com.docker.compose.slug label
+    std::string imageId;      // the com.docker.compose.image label (left out when empty)
+    bool oneoff = false;      // compose run: oneoff label True, no aliases, no restart policy
+    bool useAliases = false;  // oneoff: the service's network aliases all the same (--use-aliases)
+    std::string slug;         // oneoff: the com.docker.compose.slug label
     std::optional<std::vector<std::string>> commandOverride;     // replaces `command`
     std::optional<std::vector<std::string>> entrypointOverride;  // replaces `entrypoint`
     // "K=V" entries over the service's environment (same key wins). A bare "K" takes its value

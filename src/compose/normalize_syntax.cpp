@@ -1,4 +1,6 @@
 // Short syntaxes (ports, volumes) and paths, for normalize.cpp and the loader.
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <filesystem>
 
@@ -41,6 +43,11 @@ Result<std::pair<int, int>> portRange(std::string_view s, std::string_view spec)
     return std::pair{*first, *last};
 }
 
+bool isIpAddress(const std::string& s) {
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
 bool isBindSource(std::string_view src) {
     return !src.empty() && (src[0] == '.' || src[0] == '/' || src[0] == '~');
 }
@@ -71,6 +78,10 @@ Result<json> parsePortSpec(const json& spec) {
             else if (e["published"].is_null())
                 e.erase("published");
         }
+        if (e.contains("host_ip") && e["host_ip"].is_string() &&
+            !isIpAddress(e["host_ip"].get<std::string>()))
+            return invalid("invalid port mapping: host_ip \"{}\" is not an IP address",
+                           e["host_ip"].get<std::string>());
         if (!e.contains("protocol")) e["protocol"] = "tcp";
         if (!e.contains("mode")) e["mode"] = "ingress";
         out.push_back(std::move(e));
@@ -94,6 +105,8 @@ Result<json> parsePortSpec(const json& spec) {
     const std::string& text = spec.get_ref<const std::string&>();
     auto [cFirst, cLast] = TRY(portRange(container, text));
     if (cFirst == 0) return invalid("invalid port \"{}\": the container port cannot be 0", text);
+    if (!ip.empty() && !isIpAddress(ip))
+        return invalid("invalid port \"{}\": \"{}\" is not an IP address", text, ip);
     auto entry = [&](int target, const std::string& published) {
         json e = {{"mode", "ingress"}, {"target", target}, {"protocol", protocol}};
         if (!published.empty()) e["published"] = published;

@@ -112,6 +112,14 @@ TEST_F(NormalizeTest, BadPortNamesFileAndLine) {
     EXPECT_NE(e.find("ranges differ"), std::string::npos) << e;
     e = fail("services:\n  web:\n    image: x\n    ports: [\"80/icmp\"]\n");
     EXPECT_NE(e.find("unknown protocol \"icmp\""), std::string::npos) << e;
+    e = fail("services:\n  web:\n    image: x\n    ports: [\"80:80:80\"]\n");
+    EXPECT_NE(e.find("invalid port \"80:80:80\": \"80\" is not an IP address"), std::string::npos)
+        << e;
+    e = fail("services:\n  web:\n    image: x\n    ports:\n      - {target: 80, host_ip: local}\n");
+    EXPECT_NE(e.find("host_ip \"local\" is not an IP address"), std::string::npos) << e;
+    // Addresses of both families pass, IPv6 also in brackets.
+    ok("services:\n  web:\n    image: x\n    ports: [\"[::1]:80:80\", \"::1:81:81\", "
+       "\"10.0.0.1:82:82\"]\n");
 }
 
 TEST_F(NormalizeTest, Volumes) {

@@ -283,6 +283,63 @@ def test_logs_exec_run_port_top(project):
     assert p.inspect(oneoff[0])["Config"]["Labels"]["com.docker.compose.oneoff"] == "True"
 
 
+def test_run_publish_volume_caps_aliases(project):
+    p = project
+    p.write("data/hello.txt", "from the project\n")
+    p.write("compose.yaml", """
+        services:
+          web:
+            image: busybox
+            command: ["httpd", "-f", "-p", "80", "-h", "/srv"]
+            ports: ["127.0.0.1:18091:80"]
+            networks:
+              back:
+                aliases: [webalias]
+        networks:
+          back: {}
+        """)
+    # -p replaces the service's ports (docker compose: "--publish ... just as with docker run"),
+    # -v takes a relative bind source from the project directory.
+    cid = p.compose("run", "-d", "--name", "runpub", "-p", "127.0.0.1:18092:80",
+                    "-v", "./data:/srv:ro", "--cap-drop", "NET_RAW", "--cap-add", "SYS_TIME",
+                    "--use-aliases", "web").out.strip()
+    try:
+        c = p.inspect(cid)
+        assert c["HostConfig"]["PortBindings"] == {
+            "80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18092"}]}
+        assert "NET_RAW" in c["HostConfig"]["CapDrop"] and "SYS_TIME" in c["HostConfig"]["CapAdd"]
+        aliases = c["NetworkSettings"]["Networks"][f"{p.name}_back"]["Aliases"]
+        assert "web" in aliases and "webalias" in aliases, aliases
+        page = ""
+        for _ in range(50):
+            page = p.in_netns("curl", "-sf", "--max-time", "5",
+                              "http://127.0.0.1:18092/hello.txt").stdout
+            if page:
+                break
+            time.sleep(0.1)
+        assert page == "from the project\n"
+        assert p.in_netns("curl", "-sf", "--max-time", "2", "http://127.0.0.1:18091/").returncode
+        # docker's default set (a80425fb) without NET_RAW (bit 13), with SYS_TIME (bit 25).
+        status = p.d.berth("exec", "runpub", "cat", "/proc/1/status").out
+        assert re.search(r"^CapEff:\s+00000000aa0405fb$", status, re.M), status
+    finally:
+        p.d.berth("rm", "-f", "runpub", check=False)
+    # Without --use-aliases a one-off container answers to no service alias.
+    cid = p.compose("run", "-d", "web").out.strip()
+    try:
+        aliases = p.inspect(cid)["NetworkSettings"]["Networks"][f"{p.name}_back"]["Aliases"]
+        assert "web" not in (aliases or []) and "webalias" not in (aliases or []), aliases
+        assert p.inspect(cid)["HostConfig"]["PortBindings"] in ({}, None)
+    finally:
+        p.d.berth("rm", "-f", cid, check=False)
+    r = p.compose("run", "--rm", "-T", "--service-ports", "-p", "18093:80", "web", "true",
+                  check=False)
+    assert (r.rc, r.err.strip()) == (1, "--service-ports and --publish are incompatible"), r
+    r = p.compose("run", "--rm", "-T", "-p", "80:80:80", "web", "true", check=False)
+    assert r.rc == 1 and "80:80:80" in r.err, r
+    assert not [n for n in p.ids() if "-run-" in n]
+
+
 def test_ctrl_c_stops_foreground_up(project):
     import signal
     import subprocess

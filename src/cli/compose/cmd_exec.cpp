@@ -7,6 +7,7 @@
 #include "cli/verbs/image_context.h"
 #include "cli/verbs/util.h"
 #include "compose/convert.h"
+#include "compose/normalize.h"
 #include "compose/values.h"
 
 namespace berth::cli::compose {
@@ -39,16 +40,51 @@ Result<int> runExec(Ctx& ctx, const Flags& f) {
     return invokeVerb(ctx, "exec", args);
 }
 
+// The service as `run` changes it: -p replaces its ports, -v adds mounts (a relative bind
+// source is taken from the project directory), --cap-add/--cap-drop add to its lists.
+Status applyRunOverrides(model::Project& p, const std::string& svc, const Flags& f) {
+    json& s = p.model["services"][svc];
+    if (!f.l("publish").empty()) {
+        json ports = json::array();
+        for (auto& spec : f.l("publish")) {
+            auto entries = model::parsePortSpec(json(spec));
+            if (!entries) return std::move(entries).error().wrap("--publish");
+            for (auto& e : *entries) ports.push_back(e);
+        }
+        s["ports"] = ports;
+    }
+    for (auto& spec : f.l("volume")) {
+        auto v = model::parseVolumeSpec(spec);
+        if (!v) return std::move(v).error().wrap("--volume");
+        if (v->value("type", "") == "bind") {
+            auto home = p.env.find("HOME");
+            (*v)["source"] =
+                model::absolutePath(p.workingDir, (*v)["source"].get<std::string>(),
+                                    home == p.env.end() ? std::string("/") : home->second);
+        }
+        s["volumes"].push_back(*v);
+    }
+    for (auto key : {"cap_add", "cap_drop"}) {
+        std::string flag = key == std::string_view("cap_add") ? "cap-add" : "cap-drop";
+        for (auto& cap : f.l(flag)) s[key].push_back(cap);
+    }
+    return {};
+}
+
 Result<int> runRun(Ctx& ctx, const Flags& f) {
     const std::string svc = f.args()[0];
-    if (!f.l("publish").empty())
-        return invalid("--publish is not supported by berth compose run yet; use --service-ports");
+    if (!f.l("publish").empty() && f.b("service-ports"))
+        return invalid("--service-ports and --publish are incompatible");
+    if (f.b("build") && f.b("no-build")) return invalid("--build and --no-build are incompatible");
     auto p = TRY(loadProject(ctx, {.services = {svc}}));
     if (!p.model["services"].contains(svc)) return invalid("no such service: {}", svc);
+    TRY(applyRunOverrides(p, svc, f));
     UpOptions o;
     o.noDeps = f.b("no-deps");
     o.removeOrphans = f.b("remove-orphans");
+    o.quietPull = f.b("quiet-pull");
     o.images.build = f.b("build");
+    o.images.noBuild = f.b("no-build");
     if (!f.s("pull").empty() && f.s("pull") != "policy") o.images.pull = f.s("pull");
     std::string imageId = TRY(prepareOneoff(ctx, p, svc, o));
 
@@ -73,10 +109,13 @@ Result<int> runRun(Ctx& ctx, const Flags& f) {
     if (f.changed("workdir")) co.workingDir = f.s("workdir");
     bool detach = f.b("detach");
     bool interactive = !detach && f.b("interactive");
-    co.tty = !detach && !f.b("no-TTY") && ctx.inIsTerminal();
+    co.tty = !detach && (f.changed("no-TTY") ? !f.b("no-TTY")
+                         : f.changed("tty")  ? f.b("tty")
+                                             : ctx.inIsTerminal());
     co.interactive = interactive;
     co.attachStdin = interactive;
-    co.publishPorts = f.b("service-ports");
+    co.publishPorts = f.b("service-ports") || !f.l("publish").empty();
+    co.useAliases = f.b("use-aliases");
     json body = TRY(model::containerCreateBody(p, svc, 1, co));
     std::string name =
         f.s("name").empty() ? model::oneoffContainerName(p, svc, co.slug) : f.s("name");
@@ -88,7 +127,7 @@ Result<int> runRun(Ctx& ctx, const Flags& f) {
         auto keys = model::serviceNetworkKeys(p, svc);
         for (size_t i = 1; i < keys.size(); i++)
             TRY(connectNetwork(ctx, model::networkName(p, keys[i]), id,
-                               model::endpointConfig(p, svc, keys[i], true)));
+                               model::endpointConfig(p, svc, keys[i], !co.useAliases)));
         for (auto& file : TRY(model::injectedFiles(p, svc))) {
             std::string rel = file.path.substr(file.path.find_first_not_of('/'));
             TRY(putArchive(ctx, id, "/",
@@ -150,6 +189,8 @@ Command cmdRun() {
     c.interspersed = false;
     c.flags = [](Flags& f) {
         f.boolean("build", 0, "Build image before starting container");
+        f.list("cap-add", 0, "Add Linux capabilities");
+        f.list("cap-drop", 0, "Drop Linux capabilities");
         f.boolean("detach", 'd', "Run container in background and print container ID");
         f.string("entrypoint", 0, "", "Override the entrypoint of the image");
         f.list("env", 'e', "Set environment variables", "stringArray");
@@ -157,16 +198,23 @@ Command cmdRun() {
         f.list("label", 'l', "Add or override a label", "stringArray");
         f.string("name", 0, "", "Assign a name to the container");
         f.boolean("no-TTY", 'T', "Disable pseudo-TTY allocation (default: auto-detected)");
+        f.boolean("no-build", 0, "Don't build an image, even if it's policy");
         f.boolean("no-deps", 0, "Don't start linked services");
         f.list("publish", 'p', "Publish a container's port(s) to the host", "stringArray");
         f.string("pull", 0, "policy",
                  "Pull image before running (\"always\"|\"missing\"|\"never\")");
+        f.boolean("quiet-pull", 0, "Pull without printing progress information");
         f.boolean("remove-orphans", 0,
                   "Remove containers for services not defined in the Compose file");
         f.boolean("rm", 0, "Automatically remove the container when it exits");
-        f.boolean("service-ports", 0,
+        f.boolean("service-ports", 'P',
                   "Run command with all service's ports enabled and mapped to the host");
+        f.boolean("tty", 't', "Allocate a pseudo-TTY", true).hide();
+        f.boolean("use-aliases", 0,
+                  "Use the service's network useAliases in the network(s) the container "
+                  "connects to");
         f.string("user", 'u', "", "Run as specified username or uid");
+        f.list("volume", 'v', "Bind mount a volume", "stringArray");
         f.string("workdir", 'w', "", "Working directory inside the container");
     };
     c.run = runRun;
