@@ -35,6 +35,14 @@ def test_build_push_pull(project, tmp_path):
         r = p.compose("pull", "web")
         assert " Service web  Pulled" in r.err
         assert p.d.berth("run", "--rm", ref).out == "bonjour from a compose build\n"
+        # up pulls a missing image with layer progress, unless --quiet-pull.
+        p.write("compose.yaml", f"services:\n  web:\n    image: {ref}\n    command: sleep 60\n")
+        for quiet in (False, True):
+            p.d.berth("rmi", ref)
+            r = p.compose("up", "-d", *(["--quiet-pull"] if quiet else []))
+            assert f" Image {ref}  Pulling" in r.err and f" Image {ref}  Pulled" in r.err, r
+            assert ("Pulling from h7/web" in r.err) != quiet, r
+            p.compose("down", "-t", "0")
         # A missing tag is an error naming it.
         p.write("compose.yaml", f"services:\n  web:\n    image: {reg.host}/h7/nope:1\n")
         r = p.compose("pull", check=False)

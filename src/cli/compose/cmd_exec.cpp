@@ -82,7 +82,7 @@ Result<int> runRun(Ctx& ctx, const Flags& f) {
     UpOptions o;
     o.noDeps = f.b("no-deps");
     o.removeOrphans = f.b("remove-orphans");
-    o.quietPull = f.b("quiet-pull");
+    o.images.quietPull = f.b("quiet-pull");
     o.images.build = f.b("build");
     o.images.noBuild = f.b("no-build");
     if (!f.s("pull").empty() && f.s("pull") != "policy") o.images.pull = f.s("pull");

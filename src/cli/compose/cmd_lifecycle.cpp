@@ -143,7 +143,7 @@ Result<UpOptions> upOptions(const Flags& f, bool create) {
     if (o.forceRecreate && o.noRecreate)
         return invalid("--force-recreate and --no-recreate are incompatible");
     o.removeOrphans = f.b("remove-orphans");
-    o.quietPull = f.b("quiet-pull");
+    o.images.quietPull = f.b("quiet-pull");
     o.scale = TRY(parseScale(f.l("scale")));
     o.images.build = f.b("build");
     o.images.noBuild = f.b("no-build");

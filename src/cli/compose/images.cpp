@@ -108,7 +108,7 @@ Result<std::string> ensureImage(Ctx& ctx, const model::Project& p, const std::st
     if (policy == "never" && id.empty())
         return invalid("service \"{}\": image {} not found and pull_policy is never", svc, ref);
     event(ctx, "Image", ref, "Pulling");
-    auto st = pullImage(ctx, ref, true);
+    auto st = pullImage(ctx, ref, o.quietPull);
     if (!st) {
         // pull_policy always and the pull failed: a service that can be built is built.
         if (canBuild) return buildService(ctx, p, svc, {});

@@ -26,9 +26,10 @@ Status pullImage(Ctx& ctx, const std::string& ref, bool quiet);
 Result<std::string> imageId(Ctx& ctx, const std::string& ref);
 
 struct EnsureOptions {
-    bool build = false;    // up --build: build every service with a build section
-    bool noBuild = false;  // up --no-build
-    std::string pull;      // up --pull: always|missing|never|"" (the service's pull_policy)
+    bool build = false;      // up --build: build every service with a build section
+    bool noBuild = false;    // up --no-build
+    std::string pull;        // up --pull: always|missing|never|"" (the service's pull_policy)
+    bool quietPull = false;  // --quiet-pull: no layer progress, only the Pulling/Pulled events
 };
 // Makes sure the service's image is there (building or pulling as its build section, its
 // pull_policy and the options say) and returns its ID.

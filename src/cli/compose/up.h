@@ -20,7 +20,6 @@ struct UpOptions {
     bool forceRecreate = false, noRecreate = false;
     bool noStart = false;
     bool removeOrphans = false;
-    bool quietPull = false;
     std::map<std::string, int> scale;  // --scale svc=N
     std::optional<int> timeout;        // -t for stops during recreation
     EnsureOptions images;
