@@ -511,13 +511,29 @@ Result<WaitResult> Engine::wait(const std::string& idOrName, WaitCondition cond,
     return r;
 }
 
+namespace {
+
+// The docker CLI sends the whole Resources struct on `update`: as for moby, a zero value means
+// "leave this setting as it is" (PidsLimit, a pointer in moby, is the exception: 0 = no limit).
+bool leftAsIs(const std::string& key, const Json& v) {
+    if (v.is_null()) return true;
+    if (key == "PidsLimit") return false;
+    if (key == "RestartPolicy") return !v.is_object() || v.value("Name", "").empty();
+    if (v.is_number()) return v == 0;
+    if (v.is_string()) return v.get_ref<const std::string&>().empty();
+    if (v.is_array()) return v.empty();
+    return false;
+}
+
+}  // namespace
+
 Result<nlohmann::json> Engine::update(const std::string& idOrName, const nlohmann::json& body) {
     auto e = TRY(impl_->find(idOrName));
     std::unique_lock lk(e->mu);
     if (!body.is_object()) return invalid("invalid JSON body");
     Json hc = e->c.hostConfig;
     for (auto& [k, v] : body.items())
-        if (!v.is_null()) hc[k] = v;
+        if (!leftAsIs(k, v)) hc[k] = v;
     std::vector<std::string> warnings;
     TRY(validateHostConfig(hc, warnings));
     if (hc.value("AutoRemove", false) && hc["RestartPolicy"].value("Name", "no") != "no")

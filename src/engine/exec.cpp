@@ -2,6 +2,7 @@
 // stdio and exit status do not depend on berthd either.
 #include <fcntl.h>
 
+#include "common/scope_guard.h"
 #include "common/sys.h"
 #include "engine/internal.h"
 #include "engine/security.h"
@@ -65,6 +66,12 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
     if (body.is_object() && body.contains("Tty")) x->tty = body.value("Tty", x->tty);
     const Json& cfg = x->config;
     const Container& c = e->c;
+    // A process that cannot be started (no such user, no such binary) has run and failed, as
+    // for docker: exit code 126 (127 for a missing binary, set below).
+    ScopeGuard failed([&] {
+        x->exited = true;
+        if (x->exitCode <= 0) x->exitCode = 126;
+    });
 
     auto rootFd =
         TRY(sys::open(impl_->containerDir(c.id) + "/rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -135,12 +142,11 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
     };
     auto started = monitor::startExec(impl_->monitorPath(), s, hook);
     if (!started) {
-        x->exited = true;
-        x->exitCode = 126;
         Error err = std::move(started).error();
         if (err.msg.find("not found") != std::string::npos) x->exitCode = 127;
         return err.wrap("OCI runtime exec failed");
     }
+    failed.cancel();
     x->running = true;
     x->pid = started->pid;
     impl_->publish(c, "exec_start: " + joinCmd(stringList(cfg.value("Cmd", Json()))),
@@ -148,19 +154,14 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
     auto fd = monitor::watchExit(x->stateDir);
     if (fd) {
         auto* I = impl_.get();
-        std::string cid = c.id;
-        impl_->watcher->add("exec:" + x->id, std::move(*fd), [I, x, cid] {
+        impl_->watcher->add("exec:" + x->id, std::move(*fd), [I, x, c] {
             auto st = monitor::inspect(x->stateDir);
             x->running = false;
             x->exited = true;
             x->exitCode = st && st->exit ? st->exit->exitCode : 255;
             (void)monitor::cleanup(x->stateDir);
-            Event ev;
-            ev.type = "container";
-            ev.action = "exec_die";
-            ev.id = cid;
-            ev.attributes = {{"execID", x->id}, {"exitCode", std::to_string(x->exitCode)}};
-            I->events.publish(ev);
+            I->publish(c, "exec_die",
+                       {{"execID", x->id}, {"exitCode", std::to_string(x->exitCode)}});
         });
     }
     if (!detach) {

@@ -147,6 +147,16 @@ def test_diff_export_commit_pause_rename_restart_update_prune(bb, tmp_path):
     bb.docker("update", "--memory", "32m", "--memory-swap", "64m", "c2")
     r = bb.docker("exec", "c2", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
     assert r.out.strip() == str(32 << 20)
+    # Each update changes what it names and nothing else (the CLI sends zeros for the rest).
+    bb.docker("update", "--cpus", "0.5", "c2")
+    bb.docker("update", "--restart", "on-failure:3", "c2")
+    bb.docker("update", "--pids-limit", "50", "c2")
+    hc = json.loads(bb.docker("inspect", "c2").out)[0]["HostConfig"]
+    assert (hc["Memory"], hc["MemorySwap"], hc["NanoCpus"], hc["PidsLimit"]) == \
+        (32 << 20, 64 << 20, 500000000, 50), hc
+    assert hc["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 3}
+    r = bb.docker("exec", "c2", "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+    assert r.out.strip() == str(32 << 20)
     bb.docker("stop", "-t", "1", "c2")
     bb.docker("create", "--name", "c3", "busybox", "true")
     r = bb.docker("container", "prune", "-f")

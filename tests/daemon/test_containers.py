@@ -114,6 +114,19 @@ def test_exec_and_run_with_tty(bb):
     r = bb.docker("exec", "-e", "X=y", "-w", "/tmp", "-u", "nobody", "box", "sh", "-c",
                   "echo $X $(pwd) $(id -u)")
     assert r.out == "y /tmp 65534\n"
+    # A process that cannot start fails with docker's 126 (127: no such binary), and exec_die
+    # names its container, so a name filter sees it.
+    since = str(int(time.time()) - 1)
+    for user in ("nosuchuser", "0:nosuchgroup"):
+        r = bb.docker("exec", "-u", user, "box", "true", check=False)
+        assert r.returncode == 126 and "unable to find" in r.out + r.err, r
+    r = bb.docker("exec", "box", "nosuchcmd", check=False)
+    assert r.returncode == 127, r
+    bb.docker("exec", "box", "true")
+    ev = bb.docker("events", "--since", since, "--until", str(int(time.time()) + 1), "--filter",
+                   "container=box", "--filter", "event=exec_die",
+                   "--format", "{{.Actor.Attributes.exitCode}} {{.Actor.Attributes.name}}").out
+    assert "0 box" in ev.splitlines(), ev
     # script's pty has no size of its own here (no terminal above us): give it one, which the
     # CLI sends as ConsoleSize so the exec's pty has it from the start.
     r = under_script(bb, "stty rows 33 cols 111; docker exec -it box sh -c 'tty; stty size'")
