@@ -126,7 +126,10 @@ Status wait(Context& c, Exchange& ex) {
         j = {{"StatusCode", -1}, {"Error", {{"Message", errorMessage(r.error())}}}};
     } else {
         j = {{"StatusCode", r->statusCode}};
-        if (!r->error.empty()) j["Error"] = {{"Message", r->error}};
+        // A removed container's start error is not repeated (dockerd's does not: `docker run
+        // --rm` would print "Error waiting for container" above the start error it reports).
+        if (!r->error.empty() && wc != engine::WaitCondition::Removed)
+            j["Error"] = {{"Message", r->error}};
     }
     TRY(ex.writeChunk(j.dump() + "\n"));
     return ex.endStream();
@@ -140,6 +143,11 @@ Status remove(Context& c, Exchange& ex) {
 
 Status prune(Context& c, Exchange& ex) {
     auto f = TRY(parseFilters(ex, {"label", "label!", "until"}));
+    // `until` may be a duration ("24h"): the engine gets it as unix nanoseconds.
+    if (auto it = f.find("until"); it != f.end() && !it->second.empty()) {
+        int64_t ns = TRY(parseTimestamp(it->second[0]));
+        it->second = {fmt::format("{}.{:09d}", ns / 1000000000, ns % 1000000000)};
+    }
     return ex.sendJson(200, TRY(c.engine.prune(f)));
 }
 

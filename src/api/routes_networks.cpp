@@ -74,7 +74,7 @@ bool networkMatches(const net::NetworkInfo& n, const engine::Filters& f) {
     };
     if (!any("driver", [&](const std::string& v) { return n.driver == v; })) return false;
     if (!any("id", [&](const std::string& v) { return n.id.starts_with(v); })) return false;
-    if (!any("name", [&](const std::string& v) { return n.name.find(v) != std::string::npos; }))
+    if (!any("name", [&](const std::string& v) { return engine::filterMatch(v, n.name); }))
         return false;
     if (!any("scope", [&](const std::string& v) { return n.scope == v; })) return false;
     if (!any("type", [&](const std::string& v) {
@@ -167,6 +167,9 @@ Status remove(Context& c, Exchange& ex) {
 
 Status prune(Context& c, Exchange& ex) {
     auto f = TRY(parseFilters(ex, {"label", "label!", "until"}));
+    int64_t untilNs = 0;
+    if (auto it = f.find("until"); it != f.end() && !it->second.empty())
+        untilNs = TRY(parseTimestamp(it->second[0]));
     std::map<std::string, std::string> ids;
     for (auto& n : c.network.list()) ids[n.name] = n.id;
     auto names = TRY(c.network.prune([&](const net::NetworkInfo& n) {
@@ -175,6 +178,8 @@ Status prune(Context& c, Exchange& ex) {
         if (auto it = f.find("label!");
             it != f.end() && !it->second.empty() && labelsMatch(n.labels, it->second))
             return false;
+        // Only networks created before `until` (one whose time cannot be read is kept).
+        if (untilNs && parseTimestamp(n.created).valueOr(INT64_MAX) >= untilNs) return false;
         return true;
     }));
     for (auto& name : names)

@@ -60,6 +60,9 @@ struct Options {
 
 // docker's filters ({"label":{"a=b":true}} or {"label":["a=b"]}), as key -> values.
 using Filters = std::map<std::string, std::vector<std::string>>;
+// moby's filters.Match for name filters: equal, or the pattern (a regular expression; an
+// invalid one matches nothing) found in `s`.
+bool filterMatch(const std::string& pattern, const std::string& s);
 
 struct CreateResult {
     std::string id;

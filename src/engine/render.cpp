@@ -295,6 +295,52 @@ Result<nlohmann::json> Engine::inspect(const std::string& idOrName, bool size) c
     return j;
 }
 
+bool filterMatch(const std::string& pattern, const std::string& s) {
+    if (pattern == s) return true;
+    try {
+        return std::regex_search(s, std::regex(pattern));
+    } catch (const std::regex_error&) {
+        return false;
+    }
+}
+
+namespace {
+
+// A publish/expose filter value: "80", "80/udp", "8000-8080/tcp".
+struct PortFilter {
+    int first = 0, last = 0;
+    std::string proto = "tcp";
+    bool matches(const std::string& portProto) const {  // "80/tcp"
+        auto slash = portProto.find('/');
+        std::string p = slash == std::string::npos ? "tcp" : portProto.substr(slash + 1);
+        int n = std::atoi(portProto.substr(0, slash).c_str());
+        return p == proto && n >= first && n <= last;
+    }
+};
+
+Result<PortFilter> portFilter(const std::string& key, const std::string& v) {
+    PortFilter pf;
+    std::string ports = v;
+    if (auto slash = v.find('/'); slash != std::string::npos) {
+        pf.proto = v.substr(slash + 1);
+        ports = v.substr(0, slash);
+    }
+    auto number = [&](const std::string& s) -> Result<int> {
+        if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos)
+            return invalid("invalid filter '{}={}': invalid syntax", key, v);
+        int n = std::stoi(s);
+        if (n > 65535) return invalid("invalid filter '{}={}': value out of range", key, v);
+        return n;
+    };
+    auto dash = ports.find('-');
+    pf.first = TRY(number(ports.substr(0, dash)));
+    pf.last = dash == std::string::npos ? pf.first : TRY(number(ports.substr(dash + 1)));
+    if (pf.last < pf.first) return invalid("invalid filter '{}={}': invalid range", key, v);
+    return pf;
+}
+
+}  // namespace
+
 Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const Filters& f) const {
     static const std::set<std::string> kKeys = {
         "id",      "name",   "label",  "status",  "exited",  "ancestor", "before", "since",
@@ -327,6 +373,34 @@ Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const Filter
     if (f.count("before") && !f.at("before").empty()) beforeNs = TRY(createdOf(f.at("before")[0]));
     if (f.count("since") && !f.at("since").empty()) sinceNs = TRY(createdOf(f.at("since")[0]));
     bool statusFilter = f.count("status") || f.count("exited");
+    std::map<std::string, std::vector<PortFilter>> portFilters;
+    for (const char* key : {"publish", "expose"})
+        if (f.count(key))
+            for (const auto& v : f.at(key)) portFilters[key].push_back(TRY(portFilter(key, v)));
+    // publish: a host port the container's ports are bound to; expose: a container port.
+    auto portMatch = [&](const char* key, const Container& c) {
+        auto it = portFilters.find(key);
+        if (it == portFilters.end()) return true;
+        std::vector<std::string> ports;
+        if (std::string_view(key) == "expose") {
+            const Json exposed = c.config.value("ExposedPorts", Json::object());
+            const Json bound = c.hostConfig.value("PortBindings", Json::object());
+            for (const Json* m : {&exposed, &bound})
+                for (auto& [p, _] : m->items()) ports.push_back(p);
+        } else {
+            const Json published = c.networkSettings.value("Ports", Json::object());
+            for (auto& [p, bindings] : published.items()) {
+                if (!bindings.is_array()) continue;
+                std::string proto = p.substr(p.find('/') + 1);
+                for (const auto& b : bindings)
+                    ports.push_back(b.value("HostPort", "") + "/" + proto);
+            }
+        }
+        for (const auto& pf : it->second)
+            for (const auto& p : ports)
+                if (pf.matches(p)) return true;
+        return false;
+    };
 
     auto anyOf = [&](const char* key, const std::function<bool(const std::string&)>& pred) {
         auto it = f.find(key);
@@ -352,11 +426,8 @@ Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const Filter
             anyOf("id", [&](const std::string& v) { return c.id.rfind(v, 0) == 0; }) &&
             anyOf("name",
                   [&](const std::string& v) {
-                      try {
-                          return std::regex_search("/" + c.name, std::regex(v));
-                      } catch (const std::regex_error&) {
-                          return false;
-                      }
+                      // As moby: the name with and without its leading slash.
+                      return filterMatch(v, "/" + c.name) || filterMatch(v, c.name);
                   }) &&
             allLabels(c.config.value("Labels", Json::object())) &&
             anyOf("status", [&](const std::string& v) { return c.state.status == v; }) &&
@@ -392,7 +463,7 @@ Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const Filter
                         return true;
                 return false;
             });
-        if (!ok) continue;
+        if (!ok || !portMatch("publish", c) || !portMatch("expose", c)) continue;
         if (beforeNs && ts(c.created) >= beforeNs) continue;
         if (sinceNs && ts(c.created) <= sinceNs) continue;
         Json s;

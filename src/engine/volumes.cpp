@@ -409,7 +409,7 @@ bool volumeMatches(const Json& v, const Filters& f, int users) {
         bool ok = k == "label";
         for (const auto& val : vals) {
             if (k == "name")
-                ok |= v.value("Name", "").find(val) != std::string::npos;
+                ok |= filterMatch(val, v.value("Name", ""));
             else if (k == "driver")
                 ok |= val == "local";
             else if (k == "dangling")

@@ -178,3 +178,48 @@ def test_events_and_bad_input(bb):
     r = bb.docker("create", "--name", "dup", "busybox", "true", check=False)
     assert r.returncode != 0 and "already in use" in r.err
     bb.docker("rm", "dup")
+
+
+def test_filters_and_prune_until(bb):
+    """Name filters are regular expressions matched like moby's (a container's name with and
+    without its slash); publish/expose filter by port; prune's until takes a duration."""
+    bb.docker("run", "-d", "--name", "fa", "-p", "18095:80", "--expose", "90", "busybox",
+              "sleep", "300")
+    bb.docker("run", "-d", "--name", "fb", "busybox", "sleep", "300")
+    bb.docker("volume", "create", "vfa")
+    bb.docker("network", "create", "nfa")
+    try:
+        def names(*filters):
+            args = [x for f in filters for x in ("--filter", f)]
+            return sorted(bb.docker("ps", *args, "--format", "{{.Names}}").out.split())
+
+        assert names("name=^fa$") == ["fa"] and names("name=^/fa$") == ["fa"]
+        assert names("name=f") == ["fa", "fb"]
+        assert names("publish=18095") == ["fa"] and names("publish=18095/tcp") == ["fa"]
+        assert names("publish=18095/udp") == [] and names("publish=18000-18100") == ["fa"]
+        assert names("expose=90") == ["fa"] and names("expose=80") == ["fa"]
+        assert names("expose=91") == []
+        r = bb.docker("ps", "--filter", "publish=99999", check=False)
+        assert r.returncode != 0 and "out of range" in r.err, r
+        vols = bb.docker("volume", "ls", "-q", "--filter", "name=^vf").out.split()
+        assert vols == ["vfa"], vols
+        assert bb.docker("volume", "ls", "-q", "--filter", "name=^fa").out.split() == []
+        nets = bb.docker("network", "ls", "--format", "{{.Name}}", "--filter",
+                         "name=^nfa$").out.split()
+        assert nets == ["nfa"], nets
+        # Created moments ago: not "until 24h ago", so nothing goes.
+        bb.docker("create", "--name", "fc", "busybox", "true")
+        r = bb.docker("container", "prune", "-f", "--filter", "until=24h")
+        assert "fc" in bb.docker("ps", "-a", "--format", "{{.Names}}").out.split(), r
+        bb.docker("network", "prune", "-f", "--filter", "until=24h")
+        assert "nfa" in bb.docker("network", "ls", "--format", "{{.Name}}").out.split()
+        bb.docker("network", "prune", "-f", "--filter", f"until={int(time.time()) + 5}")
+        assert "nfa" not in bb.docker("network", "ls", "--format", "{{.Name}}").out.split()
+        # A failed `run --rm` reports its error once, without "Error waiting for container".
+        r = bb.docker("run", "--rm", "busybox", "nosuchcmd", check=False)
+        assert r.returncode == 127 and "nosuchcmd" in r.err, r
+        assert "Error waiting for container" not in r.err, r.err
+    finally:
+        bb.docker("rm", "-f", "fa", "fb", "fc", check=False)
+        bb.docker("volume", "rm", "vfa", check=False)
+        bb.docker("network", "rm", "nfa", check=False)
