@@ -371,6 +371,13 @@ Status Engine::kill(const std::string& idOrName, const std::string& signal) {
     (void)impl_->save(e->c);
     TRY(impl_->killLocked(*e, sig));
     impl_->publish(e->c, "kill", {{"signal", std::to_string(sig)}});
+    if (e->c.state.status == "paused") {
+        // A frozen process gets its signal only once thawed: as moby, a kill resumes it.
+        TRY_CTX(runtime::resume(impl_->runtimeGlobals(), e->c.id), "resume {} after the kill",
+                e->c.id);
+        e->c.state.status = "running";
+        TRY(impl_->save(e->c));
+    }
     return okStatus();
 }
 

@@ -139,6 +139,16 @@ def test_diff_export_commit_pause_rename_restart_update_prune(bb, tmp_path):
     r = bb.docker("rm", "c1", check=False)
     assert r.returncode != 0
     bb.docker("unpause", "c1")
+    # A kill resumes a paused container (a frozen process gets no signal): a signal its PID 1
+    # ignores leaves it running, SIGKILL ends it.
+    bb.docker("run", "-d", "--name", "pk", "busybox", "sleep", "300")
+    bb.docker("pause", "pk")
+    bb.docker("kill", "-s", "USR1", "pk")
+    assert json.loads(bb.docker("inspect", "pk").out)[0]["State"]["Status"] == "running"
+    bb.docker("pause", "pk")
+    bb.docker("kill", "pk")
+    assert bb.docker("wait", "pk").out.strip() == "137"
+    bb.docker("rm", "pk")
     bb.docker("rename", "c1", "c2")
     pid = json.loads(bb.docker("inspect", "c2").out)[0]["State"]["Pid"]
     bb.docker("restart", "-t", "1", "c2")
