@@ -430,6 +430,9 @@ Status Engine::rename(const std::string& idOrName, const std::string& newNameIn)
     }
     e->c.name = newName;
     TRY(impl_->save(e->c));
+    if (impl_->network)
+        if (auto st = impl_->network->renameContainer(e->c.id, newName); !st)
+            log::warn("rename {}: {}", e->c.id, st.error().str());
     impl_->publish(e->c, "rename", {{"oldName", "/" + old}});
     return okStatus();
 }

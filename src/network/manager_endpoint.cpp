@@ -20,6 +20,27 @@ std::string lower(std::string s) {
 
 }  // namespace
 
+Status Manager::renameContainer(const std::string& containerId, const std::string& newName) {
+    std::lock_guard l(impl_->mu);
+    auto it = impl_->sbs.find(containerId);
+    if (it == impl_->sbs.end()) return {};
+    SandboxRecord r = it->second.rec;
+    std::string oldName = lower(r.spec.containerName), name = lower(newName);
+    r.spec.containerName = newName;
+    for (auto& ep : r.endpoints) {
+        ep.info.containerName = newName;
+        auto& names = ep.info.dnsNames;
+        if (names.empty()) continue;  // a network without DNS
+        std::erase(names, oldName);
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            names.insert(names.begin(), name);
+    }
+    TRY_CTX(impl_->store.saveSandbox(r), "rename {} in its network sandbox", containerId);
+    it->second.rec = std::move(r);
+    impl_->syncNames();
+    return {};
+}
+
 std::string Manager::Impl::nextIfname(const SandboxRecord& r) const {
     for (int i = 0;; i++) {
         std::string name = "eth" + std::to_string(i);
@@ -38,8 +59,9 @@ Result<EndpointRecord> Manager::Impl::allocateEndpoint(NetState& n, const Endpoi
     if (n.isDefault && (!spec.ipv4.empty() || !spec.ipv6.empty()))
         return invalid("user specified IP address is supported on user defined networks only");
     if (n.isDefault && !spec.aliases.empty())
-        return invalid("network-scoped alias is supported only for containers in user defined "
-                       "networks");
+        return invalid(
+            "network-scoped alias is supported only for containers in user defined "
+            "networks");
     EndpointRecord ep;
     EndpointInfo& e = ep.info;
     e.networkId = n.info.id;
@@ -166,8 +188,10 @@ void Manager::Impl::teardown(std::vector<EndpointRecord> eps, std::string netnsP
     pool->post([this, eps = std::move(eps), netnsPath = std::move(netnsPath)] {
         if (!reaperNl.valid()) {
             auto nl = Netlink::open();
-            if (nl) reaperNl = std::move(*nl);
-            else log::warn("network: cleanup: {}", nl.error().str());
+            if (nl)
+                reaperNl = std::move(*nl);
+            else
+                log::warn("network: cleanup: {}", nl.error().str());
         }
         for (const auto& ep : eps) {
             if (!reaperNl.valid()) break;
@@ -188,8 +212,7 @@ void Manager::Impl::teardown(std::vector<EndpointRecord> eps, std::string netnsP
 bool Manager::Impl::reclaim(const std::string& netId, const std::string& ip) {
     std::vector<EndpointRecord> found;
     for (const auto& [hostIf, ep] : releasing)
-        if (ep.info.networkId == netId &&
-            (ip.empty() || ep.info.ipv4 == ip || ep.info.ipv6 == ip))
+        if (ep.info.networkId == netId && (ip.empty() || ep.info.ipv4 == ip || ep.info.ipv6 == ip))
             found.push_back(ep);
     for (const auto& ep : found) {
         detachEndpoint(ep);  // synchronous: the caller needs the address now

@@ -145,6 +145,9 @@ class Manager {
     // is half gone).
     Result<EndpointInfo> connect(const std::string& containerId, const EndpointSpec& spec);
     Status disconnect(const std::string& containerId, const std::string& network, bool force);
+    // A renamed container answers to its new name in the embedded DNS (and no longer to the
+    // old one). A container without a sandbox (not running) has nothing to change.
+    Status renameContainer(const std::string& containerId, const std::string& newName);
     // Idempotent: an unknown id is fine. Returns once the sandbox is gone from the records, the
     // rules and the DNS; its veths and netns are deleted in the background (see settle()).
     Status removeSandbox(const std::string& containerId);

@@ -156,7 +156,12 @@ def test_networks_with_containers(bb):
     assert "appnet" not in nets
     r = bb.docker("network", "rm", "appnet", check=False)
     assert r.returncode != 0  # srv is still attached
-    bb.docker("rm", "-f", "srv", "other")
+    # A renamed container answers to its new name only.
+    bb.docker("rename", "srv", "srv2")
+    r = bb.docker("run", "--rm", "--network", "appnet", "busybox", "sh", "-c",
+                  "nslookup srv2 >/dev/null && echo new-ok; nslookup srv >/dev/null || echo old-gone")
+    assert r.out == "new-ok\nold-gone\n", r
+    bb.docker("rm", "-f", "srv2", "other")
     bb.docker("network", "rm", "appnet")
 
 
