@@ -73,15 +73,16 @@ Status remove(Context& c, Exchange& ex) {
     bool force = ex.req().qBool("force"), noPrune = ex.req().qBool("noprune");
     auto im = TRY(c.images.get(name));
     bool lastRef = isIdLike(name, im) || im.repoTags.size() <= 1;
-    if (lastRef && c.engine.imagesInUse().count(im.id.str())) {
-        if (!force) {
-            return ex.sendError(
-                409, fmt::format("conflict: unable to delete {} (must be forced) - image is being "
-                                 "used by a container",
-                                 im.id.shortHex()));
-        }
+    bool inUse = c.engine.imagesInUse().count(im.id.str()) > 0;
+    if (lastRef && inUse && !force) {
+        return ex.sendError(
+            409, fmt::format("conflict: unable to delete {} (must be forced) - image is being "
+                             "used by a container",
+                             im.id.shortHex()));
     }
-    auto removed = TRY(c.images.remove(name, force, noPrune));
+    // Forced, an image a container uses loses its names but stays (as moby: the container
+    // must still be able to start).
+    auto removed = TRY(c.images.remove(name, force, noPrune, inUse));
     json out = json::array();
     for (auto& r : removed) {
         if (!r.untagged.empty()) {

@@ -10,8 +10,8 @@
 #include <algorithm>
 
 #include "common/sys.h"
-#include "image/service_meta.h"
 #include "image/service.h"
+#include "image/service_meta.h"
 
 namespace berth::image {
 
@@ -20,7 +20,7 @@ namespace {
 constexpr time_t kGraceSeconds = 120;
 
 bool recent(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) < 0) return false;
     return time(nullptr) - st.st_mtime < kGraceSeconds;
 }
@@ -64,7 +64,7 @@ Result<int64_t> Service::freeUnreferenced(const std::set<Digest>& blobs,
 }
 
 Result<std::vector<RemovedItem>> Service::remove(const std::string& nameOrId, bool force,
-                                                 bool noPrune) {
+                                                 bool noPrune, bool untagOnly) {
     std::lock_guard l(mu_);
     auto id = TRY(resolve(nameOrId));
     auto ref = Reference::parse(nameOrId);
@@ -111,7 +111,7 @@ Result<std::vector<RemovedItem>> Service::remove(const std::string& nameOrId, bo
             }
             bool stillNamed = std::any_of(m.tags.begin(), m.tags.end(),
                                           [&](auto& t) { return t.second == id.str(); });
-            if (stillNamed || !rec.repoDigests.empty()) return {};
+            if (stillNamed || !rec.repoDigests.empty() || untagOnly) return {};
         } else {
             std::set<std::string> repos;
             for (auto& t : tags) repos.insert(t.substr(0, t.rfind(':')));
@@ -126,6 +126,10 @@ Result<std::vector<RemovedItem>> Service::remove(const std::string& nameOrId, bo
             }
             for (auto& rd : rec.repoDigests)
                 out.push_back({Reference::parse(rd, false)->familiar(), ""});
+            if (untagOnly) {
+                rec.repoDigests.clear();
+                return {};
+            }
         }
         for (auto& [oid, orec] : m.images)
             if (orec.parent == id.str()) {

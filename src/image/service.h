@@ -30,7 +30,7 @@ namespace berth::image {
 struct ServiceOptions {
     std::string root;                             // e.g. /var/lib/berth
     std::vector<std::string> insecureRegistries;  // host[:port] or CIDR spoken to over HTTP
-    std::string authFile;    // docker config.json with "auths"; empty: ~/.berth/config.json
+    std::string authFile;  // docker config.json with "auths"; empty: ~/.berth/config.json
     int maxConcurrentDownloads = 3;
     int maxConcurrentUploads = 5;
     // For RUN in builds: the runtime library's state dir and the cgroup parent.
@@ -38,12 +38,12 @@ struct ServiceOptions {
 };
 
 struct Image {
-    Digest id;              // digest of the config blob
-    Digest manifestDigest;  // the manifest stored locally for this image
+    Digest id;                             // digest of the config blob
+    Digest manifestDigest;                 // the manifest stored locally for this image
     std::vector<std::string> repoTags;     // "busybox:latest" (familiar) order of tagging
     std::vector<std::string> repoDigests;  // "busybox@sha256:..."
     ImageConfig config;
-    int64_t size = 0;  // sum of unpacked layer sizes
+    int64_t size = 0;    // sum of unpacked layer sizes
     std::string parent;  // builder parent image ID ("" when none)
     std::string created() const { return config.created; }
 };
@@ -84,7 +84,7 @@ struct RootfsLayers {
 };
 
 class Service {
-public:
+  public:
     static Result<std::unique_ptr<Service>> open(const ServiceOptions& o);
     ~Service();
 
@@ -94,8 +94,9 @@ public:
     Status tag(const std::string& source, const std::string& target);
     // Untags (name) or deletes (ID / last tag); force removes an image with several tags or
     // used as a parent; layers and blobs nothing else uses are freed unless noPrune.
+    // untagOnly (an image a container uses): the references go, the image stays.
     Result<std::vector<RemovedItem>> remove(const std::string& nameOrId, bool force,
-                                            bool noPrune = false);
+                                            bool noPrune = false, bool untagOnly = false);
     // Removes dangling images (all unused when !danglingOnly); `inUse` holds image IDs that
     // containers use (from the engine). Unreferenced blobs/layers/ingests are freed too.
     Result<PruneReport> prune(bool danglingOnly, const std::set<std::string>& inUse,
@@ -127,8 +128,7 @@ public:
     // `docker import`: a rootfs tarball (any compression) becomes a one-layer image; changes
     // are Dockerfile instructions (CMD, ENV, ...) applied to its config.
     Result<Image> importRootfs(const archive::ReadFn& src, const std::string& ref,
-                               const std::vector<std::string>& changes,
-                               const std::string& message);
+                               const std::vector<std::string>& changes, const std::string& message);
 
     // Creates an image from a container's overlay upper dir on top of parent (or none):
     // `docker commit` and each build step.
@@ -156,7 +156,7 @@ public:
     LayerStore& layers() { return *layers_; }
     const ServiceOptions& options() const { return opts_; }
 
-private:
+  private:
     explicit Service(ServiceOptions o);
     struct Meta;
     Result<Digest> resolve(const std::string& nameOrId) const;

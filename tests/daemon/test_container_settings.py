@@ -134,6 +134,17 @@ def test_diff_export_commit_pause_rename_restart_update_prune(bb, tmp_path):
     assert "tmp/new" in names and "bin/busybox" in names and "etc/group" not in names
     bb.docker("commit", "-c", "CMD [\"cat\", \"/tmp/new\"]", "c1", "committed:1")
     assert bb.docker("run", "--rm", "committed:1").out == "x\n"
+    # rmi -f of an image a (stopped) container uses only untags it: the container still starts.
+    iid = bb.docker("image", "inspect", "-f", "{{.Id}}", "committed:1").out.strip()
+    bb.docker("create", "--name", "u1", "committed:1")
+    r = bb.docker("rmi", "-f", "committed:1")
+    assert "Untagged: committed:1" in r.out and "Deleted" not in r.out, r.out
+    assert bb.docker("start", "-a", "u1").out == "x\n"
+    r = bb.docker("rmi", "-f", iid)
+    assert "Deleted" not in r.out, r.out
+    assert bb.docker("start", "-a", "u1").out == "x\n"
+    bb.docker("rm", "u1")
+    assert "Deleted: " + iid in bb.docker("rmi", iid).out
     bb.docker("pause", "c1")
     assert json.loads(bb.docker("inspect", "c1").out)[0]["State"]["Status"] == "paused"
     r = bb.docker("rm", "c1", check=False)
