@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/internal.h"
+#include "engine/namespace_modes.h"
 #include "engine/security.h"
 
 namespace berth::engine {
@@ -45,9 +46,11 @@ void mergeImageConfig(Json& cfg, const Json& img) {
             for (auto& [k, v] : cfg["Labels"].items()) labels[k] = v;
         cfg["Labels"] = labels;
     }
-    if (emptyish(cfg["Entrypoint"])) {
+    // An empty Entrypoint takes the image's Cmd; only an absent (null) one takes the image's
+    // Entrypoint too. [""] is not empty here: it resets both (see buildContainer).
+    if (!cfg["Entrypoint"].is_array() || cfg["Entrypoint"].empty()) {
         if (emptyish(cfg["Cmd"])) cfg["Cmd"] = img.value("Cmd", Json());
-        cfg["Entrypoint"] = img.value("Entrypoint", Json());
+        if (cfg["Entrypoint"].is_null()) cfg["Entrypoint"] = img.value("Entrypoint", Json());
     }
     if (img.contains("Healthcheck") && img["Healthcheck"].is_object()) {
         if (!cfg["Healthcheck"].is_object()) {
@@ -96,6 +99,22 @@ Status checkCpuset(const std::string& set, long max, const char* what) {
         if (end == std::string::npos) break;
         i = end + 1;
     }
+    return okStatus();
+}
+
+// docker's verifyContainerSettings on the request's own Config (the image's is not checked).
+Status validateRequestConfig(const Json& cfg) {
+    for (const char* k : {"WorkingDir", "StopSignal"})
+        if (cfg.contains(k) && !cfg[k].is_string())
+            return invalid(
+                "json: cannot unmarshal {} into Go struct field Config.{} of type string",
+                cfg[k].type_name(), k);
+    std::string wd = cfg.value("WorkingDir", "");
+    if (!wd.empty() && wd[0] != '/')
+        return invalid("the working directory '{}' is invalid, it needs to be an absolute path",
+                       wd);
+    std::string sig = cfg.value("StopSignal", "");
+    if (!sig.empty()) TRY(parseSignalName(sig));
     return okStatus();
 }
 
@@ -179,6 +198,8 @@ Status validateHostConfig(Json& hc, std::vector<std::string>& warnings) {
                     u.value("Soft", int64_t{0}), u.value("Hard", int64_t{0}));
         }
     }
+    // PID, IPC and UTS modes (namespace_modes.h).
+    TRY(validateNamespaceModes(hc));
     // Network mode.
     std::string nm = hc.value("NetworkMode", "");
     if (nm.empty() || nm == "default") hc["NetworkMode"] = "bridge";
@@ -225,14 +246,17 @@ Result<Container> buildContainer(const Json& body, const std::string& id, const 
         std::string s = e.get<std::string>();
         if (s.empty() || s[0] == '=') return invalid("invalid environment variable: {}", s);
     }
+    TRY(validateRequestConfig(cfg));
     mergeImageConfig(cfg, imageConfig);
     cfg["Image"] = imageRef;
+    // docker: Entrypoint [""] (`--entrypoint ''`) means "no entrypoint", after the merge.
+    if (cfg["Entrypoint"] == Json::array({""})) cfg["Entrypoint"] = Json();
 
     std::vector<std::string> argv;
     for (const char* k : {"Entrypoint", "Cmd"})
         for (const auto& a : cfg.value(k, Json::array()))
             if (a.is_string()) argv.push_back(a.get<std::string>());
-    if (argv.empty()) return invalid("no command specified");
+    if (argv.empty()) return invalid("No command specified");
     c.path = argv[0];
     c.args.assign(argv.begin() + 1, argv.end());
 

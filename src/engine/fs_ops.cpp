@@ -195,6 +195,18 @@ constexpr InitPath kInitPaths[] = {
     {"/etc/resolv.conf", false},
 };
 
+// Not mount targets: what docker's init layer also holds for programs that look for them (an
+// empty 0755 /.dockerenv, "am I in a container"; /etc/mtab -> /proc/mounts). Unlike the targets,
+// an image's own entry at the path stays visible: it is left out of the init layer then.
+struct InitExtra {
+    std::string_view path;
+    std::string_view linkTarget;  // "": an empty file
+};
+constexpr InitExtra kInitExtras[] = {
+    {"/.dockerenv", ""},
+    {"/etc/mtab", "/proc/mounts"},
+};
+
 bool isInitFile(const std::string& path) {
     for (const auto& p : kInitPaths)
         if (!p.dir && p.path == path) return true;
@@ -368,6 +380,26 @@ Result<std::string> prepareInitLayer(const std::string& containerDir,
         auto like = lowerStat(lowerDirs, path);
         TRY_CTX(makeInitEntry(tmp, path, p.dir, like), "init layer");
         if (p.dir && like && S_ISDIR(like->st_mode)) times.emplace_back(path, *like);
+    }
+    for (const auto& x : kInitExtras) {
+        std::string path(x.path);
+        if (lowerStat(lowerDirs, path)) continue;  // the image's own
+        // The parent was made above as the targets' (/etc), unless the image has it as a
+        // non-directory: nothing then. Everything here is under tmp, which berthd just made.
+        std::string parent = path.substr(0, path.rfind('/'));
+        struct stat pst;
+        if (!parent.empty() &&
+            (::lstat((tmp + parent).c_str(), &pst) != 0 || !S_ISDIR(pst.st_mode)))
+            continue;
+        std::string at = tmp + path;
+        if (!x.linkTarget.empty()) {
+            if (::symlink(std::string(x.linkTarget).c_str(), at.c_str()) < 0)
+                return errnoError("init layer: symlink {}", at);
+            continue;
+        }
+        auto fd = TRY_CTX(sys::open(at, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0755),
+                          "init layer");
+        if (::fchmod(fd.get(), 0755) < 0) return errnoError("init layer: chmod {}", at);
     }
     for (auto it = times.rbegin(); it != times.rend(); ++it) {
         struct timespec ts[2] = {it->second.st_atim, it->second.st_mtim};

@@ -71,7 +71,9 @@ Result<std::string> changes(const std::string& upperDir, const std::vector<std::
 // top-most lower dir, it gives the runtime its targets so none lands in the writable layer,
 // and so in diff or commit, while export still shows them as docker's does. A target whose
 // parent the image has as a non-directory (an /etc symlink) is left out: the runtime then makes
-// it as before. lowerDirs: the image's layers, top-most first.
+// it as before. It also holds docker's /.dockerenv (empty, 0755) and /etc/mtab (a symlink to
+// /proc/mounts), each unless the image has its own. lowerDirs: the image's layers, top-most
+// first.
 Result<std::string> prepareInitLayer(const std::string& containerDir,
                                      const std::vector<std::string>& lowerDirs);
 

@@ -573,6 +573,43 @@ TEST(FsOps, InitLayerLeavesOutTargetsUnderANonDirectory) {
     EXPECT_EQ(modeOf(init / "dev/pts"), S_IFDIR | 0755);
 }
 
+TEST(FsOps, InitLayerHasDockerenvAndMtab) {
+    Tree t;
+    fs::path image = t.dir / "image";
+    put(image / "etc/passwd", "p");
+    auto r = prepareInitLayer(t.dir.string(), {image.string()});
+    ASSERT_TRUE(r) << r.error().str();
+    fs::path init = *r;
+    EXPECT_EQ(modeOf(init / ".dockerenv"), S_IFREG | 0755);
+    EXPECT_EQ(fs::file_size(init / ".dockerenv"), 0u);
+    ASSERT_EQ(modeOf(init / "etc/mtab") & S_IFMT, S_IFLNK);
+    EXPECT_EQ(fs::read_symlink(init / "etc/mtab"), "/proc/mounts");
+}
+
+TEST(FsOps, InitLayerKeepsTheImagesMtabAndDockerenv) {
+    Tree t;
+    fs::path image = t.dir / "image", top = t.dir / "top";
+    fs::create_directories(image / "etc");
+    fs::create_symlink("../proc/self/mounts", image / "etc/mtab");
+    put(top / ".dockerenv", "mine");  // in an upper image layer
+    auto r = prepareInitLayer(t.dir.string(), {top.string(), image.string()});
+    ASSERT_TRUE(r) << r.error().str();
+    fs::path init = *r;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(init / "etc/mtab")));
+    EXPECT_FALSE(fs::exists(fs::symlink_status(init / ".dockerenv")));
+    EXPECT_TRUE(fs::exists(init / "etc/hosts"));
+
+    // An image whose /etc is a symlink: no mtab (it would land outside), .dockerenv still.
+    Tree u;
+    fs::path img2 = u.dir / "image";
+    put(img2 / "real-etc/passwd", "p");
+    fs::create_directory_symlink("real-etc", img2 / "etc");
+    auto r2 = prepareInitLayer(u.dir.string(), {img2.string()});
+    ASSERT_TRUE(r2) << r2.error().str();
+    EXPECT_FALSE(fs::exists(fs::symlink_status(fs::path(*r2) / "etc")));
+    EXPECT_EQ(modeOf(fs::path(*r2) / ".dockerenv"), S_IFREG | 0755);
+}
+
 TEST(FsOps, InitLayerKeepsTargetsOutOfTheWritableLayer) {
     if (!isRoot()) GTEST_SKIP() << "mounting an overlay needs root";
     Tree t;

@@ -189,6 +189,9 @@ struct SpecInputs {
     std::string initPath;  // berth-init when HostConfig.Init
     std::string cgroupsPath;
     std::vector<Json> extraMounts;  // OCI mounts for volumes and binds
+    // "pid"/"ipc"/"uts" -> the init pid of the container a "container:<x>" mode joins
+    // (namespace_modes.h: namespaceJoinPids).
+    std::map<std::string, int> joinPids;
 };
 Result<std::string> ociSpec(const Container& c, const SpecInputs& in);
 // linux.resources of HostConfig (for docker update; devices left out).

@@ -12,6 +12,7 @@
 #include "common/sys.h"
 #include "engine/fs_ops.h"
 #include "engine/internal.h"
+#include "engine/namespace_modes.h"
 #include "engine/network_glue.h"
 #include "engine/volumes.h"
 #include "engine/watcher.h"
@@ -95,6 +96,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
     if (c.state.status == "removing" || e.removed)
         return makeError(EBUSY, "container is marked for removal and cannot be started");
     if (c.state.status == "dead") return makeError(EBUSY, "cannot start a dead container");
+    TRY(checkNetworkTargets(*this, c));
 
     prepareCgroup(c);
     TRY(prepareRootfs(c));
@@ -118,6 +120,7 @@ Status Engine::Impl::startLocked(Entry& e, std::unique_lock<std::mutex>& lk) {
     in.cgroupsPath = cgroupsPath(c);
     if (c.hostConfig.value("Init", false)) in.initPath = initPath();
     in.extraMounts = TRY(mountsForStart(*this, c, in.rootfs));
+    in.joinPids = TRY(namespaceJoinPids(*this, c));
 
     std::string specJson = TRY(ociSpec(c, in));
     TRY_CTX(sys::writeFileAtomic(containerDir(c.id) + "/config.json", specJson, 0600),

@@ -117,6 +117,21 @@ Result<net::SandboxSpec> sandboxSpec(const Container& c) {
     return s;
 }
 
+Status checkNetworkTargets(const Engine::Impl& impl, const Container& c) {
+    std::string mode = c.hostConfig.value("NetworkMode", "bridge");
+    if (mode.rfind("container:", 0) == 0) {
+        TRY(impl.find(mode.substr(10)));
+        return okStatus();
+    }
+    if (mode != "default" && mode != "bridge" && mode != "host" && mode != "none")
+        TRY(impl.network->get(mode));
+    const Json eps = c.networkingConfig.value("EndpointsConfig", Json::object());
+    if (eps.is_object())
+        for (auto& [key, cfg] : eps.items())
+            if (key != "default" && key != mode) TRY(impl.network->get(key));
+    return okStatus();
+}
+
 Json endpointJson(const net::EndpointInfo& e) {
     Json ipam = Json();
     if (!e.ipamIpv4.empty() || !e.ipamIpv6.empty())

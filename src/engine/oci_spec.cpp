@@ -7,8 +7,8 @@
 
 #include "common/sys.h"
 #include "engine/internal.h"
+#include "engine/namespace_modes.h"
 #include "engine/security.h"
-#include "image/build/users.h"
 
 namespace berth::engine {
 
@@ -111,16 +111,8 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
     // User through the image's /etc/passwd, inside the rootfs.
     auto rootFd = TRY_CTX(sys::open(in.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), "rootfs");
     std::string userSpec = cfg.value("User", "");
-    auto user = TRY(image::build::resolveUser(rootFd.get(), userSpec.empty() ? "0" : userSpec));
-    for (const auto& g : stringList(hc.value("GroupAdd", Json()))) {
-        if (g.find_first_not_of("0123456789") == std::string::npos) {
-            user.additionalGids.push_back(static_cast<uint32_t>(std::stoul(g)));
-        } else {
-            auto r = image::build::resolveChown(rootFd.get(), "0:" + g);
-            if (!r) return invalid("Unable to find group {}", g);
-            user.additionalGids.push_back(r->second);
-        }
-    }
+    auto user = TRY(containerUser(rootFd.get(), userSpec.empty() ? "0" : userSpec,
+                                  stringList(hc.value("GroupAdd", Json()))));
 
     std::vector<std::string> args;
     if (!in.initPath.empty()) {
@@ -186,8 +178,16 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
     mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup",
                            {privileged ? "rw" : "ro", "nosuid", "noexec", "nodev"}));
     mounts.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-    mounts.push_back(mount("/dev/shm", "tmpfs", "shm",
-                           {"nosuid", "noexec", "nodev", "mode=1777", "size=" + shmSize}));
+    // docker: IpcMode none has no /dev/shm, host shares the host's. (container:<x> shares
+    // x's there too, a tmpfs docker keeps on the host; x's is in x's mount namespace here,
+    // which a bind cannot reach: the joiner gets its own.)
+    std::string ipcMode = hc.value("IpcMode", "");
+    if (ipcMode == "host") {
+        mounts.push_back(mount("/dev/shm", "bind", "/dev/shm", {"rbind", "rprivate"}));
+    } else if (ipcMode != "none") {
+        mounts.push_back(mount("/dev/shm", "tmpfs", "shm",
+                               {"nosuid", "noexec", "nodev", "mode=1777", "size=" + shmSize}));
+    }
     bool ro = hc.value("ReadonlyRootfs", false);
     auto fileBind = [&](const std::string& src, const char* dst) {
         if (!src.empty())
@@ -232,9 +232,7 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
     }
 
     Json ns = Json::array();
-    ns.push_back({{"type", "pid"}});
-    ns.push_back({{"type", "ipc"}});
-    ns.push_back({{"type", "uts"}});
+    TRY(appendNamespaceEntries(hc, in.joinPids, ns));
     ns.push_back({{"type", "mount"}});
     if (!in.netnsPath.empty()) ns.push_back({{"type", "network"}, {"path", in.netnsPath}});
     // docker: private cgroupns by default only on cgroup v2; host here (hybrid) unless asked.
@@ -273,8 +271,11 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
     spec["ociVersion"] = "1.2.0";
     spec["process"] = p;
     spec["root"] = {{"path", in.rootfs}, {"readonly", ro}};
-    spec["hostname"] = cfg.value("Hostname", "");
-    if (!cfg.value("Domainname", "").empty()) spec["domainname"] = cfg["Domainname"];
+    // In the host's uts namespace or another container's, the name is theirs, never set here.
+    if (ownsUtsNamespace(hc)) {
+        spec["hostname"] = cfg.value("Hostname", "");
+        if (!cfg.value("Domainname", "").empty()) spec["domainname"] = cfg["Domainname"];
+    }
     spec["mounts"] = ms;
     spec["linux"] = linux;
     return spec.dump();

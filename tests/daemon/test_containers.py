@@ -114,6 +114,9 @@ def test_exec_and_run_with_tty(bb):
     r = bb.docker("exec", "-e", "X=y", "-w", "/tmp", "-u", "nobody", "box", "sh", "-c",
                   "echo $X $(pwd) $(id -u)")
     assert r.out == "y /tmp 65534\n"
+    # An exec's supplementary groups are built as the container's (primary gid first).
+    assert bb.docker("exec", "-u", "1000:1000", "box", "id").out == \
+        "uid=1000 gid=1000 groups=1000\n"
     # A process that cannot start fails with docker's 126 (127: no such binary), and exec_die
     # names its container, so a name filter sees it.
     since = str(int(time.time()) - 1)
