@@ -5,6 +5,7 @@
 #include "engine/internal.h"
 #include "image/service.h"
 #include "network/network.h"
+#include "network/port_spec.h"
 
 namespace berth::engine {
 
@@ -325,17 +326,10 @@ Result<PortFilter> portFilter(const std::string& key, const std::string& v) {
         pf.proto = v.substr(slash + 1);
         ports = v.substr(0, slash);
     }
-    auto number = [&](const std::string& s) -> Result<int> {
-        if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos)
-            return invalid("invalid filter '{}={}': invalid syntax", key, v);
-        int n = std::stoi(s);
-        if (n > 65535) return invalid("invalid filter '{}={}': value out of range", key, v);
-        return n;
-    };
-    auto dash = ports.find('-');
-    pf.first = TRY(number(ports.substr(0, dash)));
-    pf.last = dash == std::string::npos ? pf.first : TRY(number(ports.substr(dash + 1)));
-    if (pf.last < pf.first) return invalid("invalid filter '{}={}': invalid range", key, v);
+    auto r = net::parsePortRange(ports, v);
+    if (!r) return invalid("invalid filter '{}={}': {}", key, v, r.error().msg);
+    pf.first = r->first;
+    pf.last = r->last;
     return pf;
 }
 

@@ -4,13 +4,7 @@
 
 namespace berth::net {
 
-namespace {
-
-struct Range {
-    uint16_t first = 0, last = 0;
-};
-
-Result<Range> parseRange(std::string_view s, std::string_view spec) {
+Result<PortRange> parsePortRange(std::string_view s, std::string_view spec) {
     auto num = [&](std::string_view t) -> Result<uint16_t> {
         unsigned v = 0;
         auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
@@ -18,15 +12,13 @@ Result<Range> parseRange(std::string_view s, std::string_view spec) {
             return invalid("invalid port {:?} in {:?}", t, spec);
         return static_cast<uint16_t>(v);
     };
-    Range r;
+    PortRange r;
     auto dash = s.find('-');
     r.first = TRY(num(s.substr(0, dash)));
     r.last = dash == std::string_view::npos ? r.first : TRY(num(s.substr(dash + 1)));
     if (r.last < r.first) return invalid("invalid port range {:?} in {:?}", s, spec);
     return r;
 }
-
-}  // namespace
 
 Result<std::vector<PortBinding>> parsePortSpec(std::string_view spec) {
     std::string_view rest = spec;
@@ -44,8 +36,8 @@ Result<std::vector<PortBinding>> parsePortSpec(std::string_view spec) {
             return invalid("invalid port spec {:?}", spec);
         hostIp = std::string(rest.substr(1, close - 1));
         rest = rest.substr(close + 2);
-    } else if (auto c1 = rest.find(':'); c1 != std::string_view::npos &&
-                                         rest.find(':', c1 + 1) != std::string_view::npos) {
+    } else if (auto c1 = rest.find(':');
+               c1 != std::string_view::npos && rest.find(':', c1 + 1) != std::string_view::npos) {
         hostIp = std::string(rest.substr(0, c1));
         rest = rest.substr(c1 + 1);
     }
@@ -54,9 +46,9 @@ Result<std::vector<PortBinding>> parsePortSpec(std::string_view spec) {
         hostPart = rest.substr(0, c);
         ctrPart = rest.substr(c + 1);
     }
-    Range ctr = TRY(parseRange(ctrPart, spec));
-    Range host;
-    if (!hostPart.empty()) host = TRY(parseRange(hostPart, spec));
+    PortRange ctr = TRY(parsePortRange(ctrPart, spec));
+    PortRange host;
+    if (!hostPart.empty()) host = TRY(parsePortRange(hostPart, spec));
     std::vector<PortBinding> out;
     unsigned n = ctr.last - ctr.first + 1u;
     bool oneToOne = hostPart.empty() || host.last - host.first + 1u == n;

@@ -16,4 +16,10 @@ namespace berth::net {
 
 Result<std::vector<PortBinding>> parsePortSpec(std::string_view spec);
 
+// "80" or "8000-8010" (1..65535, first <= last); errors name `spec`, the text it came from.
+struct PortRange {
+    uint16_t first = 0, last = 0;
+};
+Result<PortRange> parsePortRange(std::string_view ports, std::string_view spec);
+
 }  // namespace berth::net
