@@ -46,15 +46,21 @@ Status logs(Context& c, Exchange& ex) {
     o.sinceNs = TRY(parseTimestamp(r.q("since")));
     o.untilNs = TRY(parseTimestamp(r.q("until")));
     auto tail = r.q("tail", "all");
-    o.tail = tail == "all" ? -1 : static_cast<int>(TRY(parseInt(tail, "tail")));
+    // As moby: anything but a number ("all", "bogus") is every line.
+    auto n = parseInt(tail, "tail");
+    o.tail = n && *n >= 0 ? static_cast<int>(*n) : -1;
+    // --details: the entry's attributes (log-opt labels/env, which berth does not record)
+    // and a space before each line, as moby writes them.
+    bool details = r.qBool("details");
     bool tty = TRY(isTty(c, id(ex)));
     TRY(ex.beginStream(200, tty ? kRaw : kMux));
     std::string frame;
     auto st = c.engine.logs(id(ex), o, [&](int stream, std::string_view data, int64_t t) {
         frame.clear();
         std::string line;
-        if (o.timestamps) {
-            line = rfc3339Nano(t) + " ";
+        if (o.timestamps || details) {
+            if (o.timestamps) line = rfc3339Nano(t) + " ";
+            if (details) line += " ";
             line.append(data);
             data = line;
         }

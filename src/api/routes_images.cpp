@@ -87,7 +87,8 @@ Status remove(Context& c, Exchange& ex) {
     for (auto& r : removed) {
         if (!r.untagged.empty()) {
             out.push_back({{"Untagged", r.untagged}});
-            publishEvent(c, "image", "untag", im.id.str(), {{"name", r.untagged}});
+            // moby names the image ID here, not the reference that went.
+            publishEvent(c, "image", "untag", im.id.str(), {{"name", im.id.str()}});
         }
         if (!r.deleted.empty()) {
             out.push_back({{"Deleted", r.deleted}});

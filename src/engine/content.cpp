@@ -46,7 +46,9 @@ Result<std::string> Engine::commit(const CommitRequest& r) {
     o.config = cc;
     o.author = r.author;
     o.comment = r.comment;
-    o.createdBy = "";
+    // As moby: the history entry's CreatedBy is the container's Cmd.
+    for (const auto& a : stringList(c.config.value("Cmd", Json())))
+        o.createdBy += (o.createdBy.empty() ? "" : " ") + a;
     if (!r.repo.empty()) o.ref = r.repo + (r.tag.empty() ? "" : ":" + r.tag);
     auto img = impl_->images->commit(impl_->containerDir(c.id) + "/upper", o);
     resume.cancel();

@@ -200,6 +200,8 @@ Status validateHostConfig(Json& hc, std::vector<std::string>& warnings) {
     }
     // PID, IPC and UTS modes (namespace_modes.h).
     TRY(validateNamespaceModes(hc));
+    // docker records its default IPC mode (the daemon's default-ipc-mode, "private").
+    if (!hc.contains("IpcMode") || hc["IpcMode"] == "") hc["IpcMode"] = "private";
     // Network mode.
     std::string nm = hc.value("NetworkMode", "");
     if (nm.empty() || nm == "default") hc["NetworkMode"] = "bridge";

@@ -289,7 +289,8 @@ Status Engine::networkDisconnect(const std::string& idOrName, const std::string&
         c.hostConfig["NetworkMode"] = "none";
         c.networkingConfig[kModeDisconnected] = true;
     }
-    if (!attached && !force)
+    // Force or not, as moby: a container that is not on the network is an error.
+    if (!attached)
         return makeError(ENOENT, "container {} is not connected to network {}", c.id, info.name);
     TRY(impl_->save(c));
     Event ev;

@@ -76,14 +76,9 @@ Json stateJson(const Container& c) {
     return j;
 }
 
+// moby's ContainerSummary.Command: an argument with a space goes in single quotes, as is.
 std::string quoteArg(const std::string& a) {
-    if (a.find_first_of(" \t\"'") == std::string::npos && !a.empty()) return a;
-    std::string q = "\"";
-    for (char ch : a) {
-        if (ch == '"' || ch == '\\') q += '\\';
-        q += ch;
-    }
-    return q + "\"";
+    return a.find(' ') == std::string::npos ? a : "'" + a + "'";
 }
 
 }  // namespace
@@ -213,7 +208,7 @@ Json inspectJson(const Container& c, const Engine::Impl& impl) {
 
 Json summaryJson(const Container& c, const Engine::Impl& impl) {
     (void)impl;
-    std::string cmd = quoteArg(c.path);
+    std::string cmd = c.path;
     for (const auto& a : c.args) cmd += " " + quoteArg(a);
     Json ports = Json::array();
     if (c.running() && c.networkSettings.is_object()) {

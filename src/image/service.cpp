@@ -224,7 +224,7 @@ Result<Image> Service::commit(const std::string& upperDir, const CommitOptions& 
     cfg.config = o.config;
     cfg.created = nowRfc3339();
     cfg.author = o.author;
-    cfg.comment.clear();
+    cfg.comment = o.comment;  // docker commit -m shows in the image's Comment too
     cfg.architecture = "amd64";
     cfg.os = "linux";
     HistoryEntry h{cfg.created, o.createdBy, o.author, o.comment, o.emptyLayer};

@@ -72,7 +72,7 @@ def test_ps_ports_column(ctrs):
     r = ctrs.berth("ps", "--filter", "name=h4-web", "--format", "{{.Ports}}")
     assert r.out == "0.0.0.0:9000-9001->9000-9001/udp, 0.0.0.0:8080->80/tcp\n"
     r = ctrs.berth("ps", "-a", "--filter", "name=h4-done", "--format", "{{.Command}}")
-    assert r.out == '"sh -c \\"echo a long …"\n'
+    assert r.out == '"sh -c \'echo a long …"\n'
 
 
 def test_ps_bad_flag(ctrs):

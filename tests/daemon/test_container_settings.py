@@ -134,11 +134,24 @@ def test_diff_export_commit_pause_rename_restart_update_prune(bb, tmp_path):
     assert "tmp/new" in names and "bin/busybox" in names and "etc/group" not in names
     bb.docker("commit", "-c", "CMD [\"cat\", \"/tmp/new\"]", "c1", "committed:1")
     assert bb.docker("run", "--rm", "committed:1").out == "x\n"
+    # -m is the image's Comment too; the history entry is created by the container's Cmd.
+    bb.docker("commit", "-m", "my msg", "c1", "committed:m")
+    assert bb.docker("image", "inspect", "-f", "{{.Comment}}", "committed:m").out == "my msg\n"
+    top = bb.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Comment}}",
+                    "committed:m").out.splitlines()[0]
+    assert top == "sh -c echo x > /tmp/new; rm /etc/group; sleep 300|my msg", top
+    bb.docker("rmi", "committed:m")
     # rmi -f of an image a (stopped) container uses only untags it: the container still starts.
     iid = bb.docker("image", "inspect", "-f", "{{.Id}}", "committed:1").out.strip()
     bb.docker("create", "--name", "u1", "committed:1")
+    since = str(int(time.time()) - 1)
     r = bb.docker("rmi", "-f", "committed:1")
     assert "Untagged: committed:1" in r.out and "Deleted" not in r.out, r.out
+    ev = bb.docker("events", "--since", since, "--until", str(int(time.time()) + 1), "--filter",
+                   "event=untag", "--format", "{{.Actor.ID}} {{.Actor.Attributes.name}}").out
+    # moby names the image, not the tag (committed:m's untag may fall in the window too).
+    assert f"{iid} {iid}" in ev.splitlines(), ev
+    assert all(a == b for a, b in (line.split() for line in ev.splitlines())), ev
     assert bb.docker("start", "-a", "u1").out == "x\n"
     r = bb.docker("rmi", "-f", iid)
     assert "Deleted" not in r.out, r.out

@@ -105,6 +105,10 @@ def test_logs_follow_and_streams(bb):
     assert r.out.rstrip().endswith(" out3") and r.out[:4].isdigit(), r.out
     assert r.err.rstrip().endswith(" err3"), r.err
     assert bb.docker("wait", "talker").out.strip() == "0"
+    # moby: a --tail that is not a number is every line; --details puts the (empty) attributes
+    # and a space before each line.
+    assert bb.docker("logs", "--tail", "bogus", "talker").out == "out1\nout2\nout3\n"
+    assert bb.docker("logs", "--details", "talker").out == " out1\n out2\n out3\n"
 
 
 def test_exec_and_run_with_tty(bb):
@@ -155,6 +159,8 @@ def test_networks_with_containers(bb):
     nets = json.loads(bb.docker("inspect", "other").out)[0]["NetworkSettings"]["Networks"]
     assert "appnet" in nets and nets["appnet"]["IPAddress"]
     bb.docker("network", "disconnect", "appnet", "other")
+    r = bb.docker("network", "disconnect", "-f", "appnet", "other", check=False)
+    assert r.returncode == 1 and "is not connected to network appnet" in r.err, r
     nets = json.loads(bb.docker("inspect", "other").out)[0]["NetworkSettings"]["Networks"]
     assert "appnet" not in nets
     r = bb.docker("network", "rm", "appnet", check=False)
@@ -207,6 +213,12 @@ def test_filters_and_prune_until(bb):
         assert names("publish=18095/udp") == [] and names("publish=18000-18100") == ["fa"]
         assert names("expose=90") == ["fa"] and names("expose=80") == ["fa"]
         assert names("expose=91") == []
+        assert bb.docker("inspect", "-f", "{{.HostConfig.IpcMode}}", "fb").out == "private\n"
+        # The Command column as moby builds it: arguments with a space in single quotes.
+        bb.docker("create", "--name", "fq", "busybox", "echo", "a b", "c'd", 'e"f')
+        cmd = bb.docker("ps", "-a", "--no-trunc", "--filter", "name=fq", "--format",
+                        "{{.Command}}").out
+        assert cmd == '"echo \'a b\' c\'d e\\"f"\n', cmd
         r = bb.docker("ps", "--filter", "publish=99999", check=False)
         assert r.returncode != 0 and "invalid filter 'publish=99999'" in r.err, r
         vols = bb.docker("volume", "ls", "-q", "--filter", "name=^vf").out.split()
@@ -228,6 +240,6 @@ def test_filters_and_prune_until(bb):
         assert r.returncode == 127 and "nosuchcmd" in r.err, r
         assert "Error waiting for container" not in r.err, r.err
     finally:
-        bb.docker("rm", "-f", "fa", "fb", "fc", check=False)
+        bb.docker("rm", "-f", "fa", "fb", "fc", "fq", check=False)
         bb.docker("volume", "rm", "vfa", check=False)
         bb.docker("network", "rm", "nfa", check=False)
