@@ -78,8 +78,8 @@ Result<AttachStream> Engine::execStart(const std::string& execId, const nlohmann
     std::string userSpec = cfg.value("User", "");
     if (userSpec.empty()) userSpec = c.config.value("User", "");
     // As the container's own process: /etc/group memberships and --group-add included.
-    auto user = TRY(containerUser(rootFd.get(), userSpec.empty() ? "0" : userSpec,
-                                  stringList(c.hostConfig.value("GroupAdd", Json()))));
+    auto user = TRY(image::build::processUser(rootFd.get(), userSpec.empty() ? "0" : userSpec,
+                                              stringList(c.hostConfig.value("GroupAdd", Json()))));
     bool privileged = cfg.value("Privileged", false) || c.hostConfig.value("Privileged", false);
     auto caps = TRY(capabilities(stringList(c.hostConfig.value("CapAdd", Json())),
                                  stringList(c.hostConfig.value("CapDrop", Json())), privileged));

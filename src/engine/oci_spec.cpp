@@ -9,6 +9,7 @@
 #include "engine/internal.h"
 #include "engine/namespace_modes.h"
 #include "engine/security.h"
+#include "image/build/users.h"
 
 namespace berth::engine {
 
@@ -111,8 +112,8 @@ Result<std::string> ociSpec(const Container& c, const SpecInputs& in) {
     // User through the image's /etc/passwd, inside the rootfs.
     auto rootFd = TRY_CTX(sys::open(in.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), "rootfs");
     std::string userSpec = cfg.value("User", "");
-    auto user = TRY(containerUser(rootFd.get(), userSpec.empty() ? "0" : userSpec,
-                                  stringList(hc.value("GroupAdd", Json()))));
+    auto user = TRY(image::build::processUser(rootFd.get(), userSpec.empty() ? "0" : userSpec,
+                                              stringList(hc.value("GroupAdd", Json()))));
 
     std::vector<std::string> args;
     if (!in.initPath.empty()) {

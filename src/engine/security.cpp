@@ -3,8 +3,6 @@
 #include "engine/security.h"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -18,7 +16,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/sys.h"
 #include "runtime/capabilities.h"
 
 namespace berth::engine {
@@ -247,66 +244,6 @@ Result<nlohmann::json> deviceMapping(const std::string& pathOnHost,
             "not a device node",
             pathOnHost);
     return out;
-}
-
-// ---- the process user ---------------------------------------------------------------------
-
-namespace {
-
-// A file of the container's root, symlinks kept inside it; a missing one is empty (scratch).
-Result<std::string> readInRoot(int rootFd, const char* path) {
-    auto fd = sys::openat2(rootFd, path, O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT);
-    if (!fd) {
-        if (fd.error().code == ENOENT || fd.error().code == ENOTDIR) return std::string();
-        return std::move(fd).error().wrap(fmt::format("read {}", path));
-    }
-    return TRY_CTX(sys::readFd(fd->get()), "read {}", path);
-}
-
-bool allDigits(const std::string& s) {
-    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-}  // namespace
-
-Result<image::build::ExecUser> containerUserIn(const std::vector<image::build::PasswdEntry>& pw,
-                                               const std::vector<image::build::GroupEntry>& gr,
-                                               const std::string& userSpec,
-                                               const std::vector<std::string>& groupAdd) {
-    auto u = TRY(image::build::resolveUserIn(pw, gr, userSpec));
-    // resolveUserIn's additionalGids: the groups listing the user (implicit group form only).
-    std::vector<uint32_t> gids = {u.gid};
-    gids.insert(gids.end(), u.additionalGids.begin(), u.additionalGids.end());
-    std::vector<uint32_t> added;
-    for (const auto& g : groupAdd) {
-        std::optional<uint32_t> gid;
-        for (const auto& e : gr) {
-            if (e.name == g || std::to_string(e.gid) == g) {
-                gid = e.gid;
-                break;
-            }
-        }
-        if (!gid && allDigits(g)) {
-            errno = 0;
-            unsigned long v = std::strtoul(g.c_str(), nullptr, 10);
-            if (errno == ERANGE || v > 0x7fffffffUL)
-                return invalid("Unable to find group {}: numerical result out of range", g);
-            gid = static_cast<uint32_t>(v);
-        }
-        if (!gid) return invalid("Unable to find group {}: no matching entries in group file", g);
-        if (std::find(added.begin(), added.end(), *gid) == added.end()) added.push_back(*gid);
-    }
-    gids.insert(gids.end(), added.begin(), added.end());
-    u.additionalGids = std::move(gids);
-    return u;
-}
-
-Result<image::build::ExecUser> containerUser(int rootFd, const std::string& userSpec,
-                                             const std::vector<std::string>& groupAdd) {
-    auto pw = TRY(readInRoot(rootFd, "/etc/passwd"));
-    auto gr = TRY(readInRoot(rootFd, "/etc/group"));
-    return containerUserIn(image::build::parsePasswd(pw), image::build::parseGroup(gr), userSpec,
-                           groupAdd);
 }
 
 }  // namespace berth::engine

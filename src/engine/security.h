@@ -11,7 +11,6 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "common/result.h"
-#include "image/build/users.h"
 
 namespace berth::engine {
 
@@ -62,19 +61,5 @@ Status parseSecurityOpts(const std::vector<std::string>& opts, SecurityOpts& out
 // "rwm" ("" means "rwm"); pathInContainer "" means pathOnHost.
 Result<nlohmann::json> deviceMapping(const std::string& pathOnHost,
                                      const std::string& pathInContainer, const std::string& perms);
-
-// The container's process user as docker builds it (moby daemon/oci_linux.go getUser, runc's
-// GetExecUser): uid, gid and home through the image's /etc/passwd and /etc/group; the
-// supplementary groups are the primary gid, then the /etc/group groups that list the user
-// (only when no group is given), then groupAdd (--group-add: a group name or a numeric id
-// from /etc/group, else any numeric id; duplicates dropped). An unknown name is EINVAL
-// "Unable to find group x: no matching entries in group file". rootFd: the container's root.
-Result<image::build::ExecUser> containerUser(int rootFd, const std::string& userSpec,
-                                             const std::vector<std::string>& groupAdd);
-// The same from parsed files (for tests).
-Result<image::build::ExecUser> containerUserIn(const std::vector<image::build::PasswdEntry>& pw,
-                                               const std::vector<image::build::GroupEntry>& gr,
-                                               const std::string& userSpec,
-                                               const std::vector<std::string>& groupAdd);
 
 }  // namespace berth::engine

@@ -146,6 +146,15 @@ def test_multistage_build_runs(b, tmp_path):
             assert h.get("empty_layer") is True, h
 
 
+def test_run_step_user_groups_as_docker(b, tmp_path):
+    """A RUN step's process has docker's supplementary groups: the primary gid first."""
+    ctx = write_context(tmp_path / "ctx", {
+        "Dockerfile": "FROM busybox\nUSER 1000:1000\nRUN id > /tmp/id\nCMD cat /tmp/id\n"})
+    build(b, ctx, "-t", "groups:1")
+    out = b.run("run", "--rm", "groups:1").stdout_s
+    assert out == "uid=1000(app) gid=1000(app) groups=1000(app)\n", out
+
+
 def test_second_build_hits_cache_for_every_step(b, tmp_path):
     ctx = write_context(tmp_path / "ctx", {
         "Dockerfile": MULTISTAGE, "src/a.txt": "a\n", "src/b.txt": "b\n"})

@@ -55,7 +55,7 @@ Result<int> runImage(Service& svc, const RunOptions& o, int* failCode) {
     auto fs = TRY(ContainerFs::create(work + "/run-" + id, layers.lowerDirs));
     int rootFd = TRY(fs.rootFd());
     std::string userSpec = o.user.empty() ? c.user : o.user;
-    auto user = TRY(resolveUser(rootFd, userSpec));
+    auto user = TRY(processUser(rootFd, userSpec));
 
     ContainerSpec cs;
     cs.id = id;

@@ -86,7 +86,7 @@ Status Builder::stepRun(StageState& st, const Instruction& in) {
         std::string shortId = id.substr(0, 12);
         auto fs = TRY(containerFs(st, id));
         int rootFd = TRY(fs.rootFd());
-        auto user = TRY(resolveUser(rootFd, st.config.user));
+        auto user = TRY(processUser(rootFd, st.config.user));
 
         ContainerSpec cs;
         cs.id = id;

@@ -2,6 +2,7 @@
 
 #include <linux/openat2.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -138,6 +139,41 @@ Result<ExecUser> resolveUser(int rootFd, const std::string& spec) {
     auto pw = TRY_CTX(readInRoot(rootFd, "/etc/passwd"), "read /etc/passwd");
     auto gr = TRY_CTX(readInRoot(rootFd, "/etc/group"), "read /etc/group");
     return resolveUserIn(parsePasswd(pw), parseGroup(gr), spec);
+}
+
+Result<ExecUser> processUserIn(const std::vector<PasswdEntry>& pw,
+                               const std::vector<GroupEntry>& gr, const std::string& spec,
+                               const std::vector<std::string>& groupAdd) {
+    auto u = TRY(resolveUserIn(pw, gr, spec));
+    std::vector<uint32_t> gids = {u.gid};
+    gids.insert(gids.end(), u.additionalGids.begin(), u.additionalGids.end());
+    std::vector<uint32_t> added;
+    for (const auto& g : groupAdd) {
+        std::optional<uint32_t> gid;
+        for (const auto& e : gr) {
+            if (e.name == g || std::to_string(e.gid) == g) {
+                gid = e.gid;
+                break;
+            }
+        }
+        if (!gid && !g.empty() && g.find_first_not_of("0123456789") == std::string::npos) {
+            gid = parseId(g);
+            if (!gid || *gid > 0x7fffffffU)
+                return invalid("Unable to find group {}: numerical result out of range", g);
+        }
+        if (!gid) return invalid("Unable to find group {}: no matching entries in group file", g);
+        if (std::find(added.begin(), added.end(), *gid) == added.end()) added.push_back(*gid);
+    }
+    gids.insert(gids.end(), added.begin(), added.end());
+    u.additionalGids = std::move(gids);
+    return u;
+}
+
+Result<ExecUser> processUser(int rootFd, const std::string& spec,
+                             const std::vector<std::string>& groupAdd) {
+    auto pw = TRY_CTX(readInRoot(rootFd, "/etc/passwd"), "read /etc/passwd");
+    auto gr = TRY_CTX(readInRoot(rootFd, "/etc/group"), "read /etc/group");
+    return processUserIn(parsePasswd(pw), parseGroup(gr), spec, groupAdd);
 }
 
 Result<std::pair<uint32_t, uint32_t>> resolveChown(int rootFd, const std::string& spec) {

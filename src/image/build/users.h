@@ -21,6 +21,14 @@ struct ExecUser {
 // no group is given. `rootFd`: an open directory of the container's root.
 Result<ExecUser> resolveUser(int rootFd, const std::string& spec);
 
+// The user of a container's process as docker makes it (moby's getUser over runc's
+// GetExecUser), for `run`, `exec` and build steps alike: resolveUser's, with the primary gid
+// first among the supplementary groups, then groupAdd (--group-add: a group name or a gid
+// from /etc/group, else any numeric id; duplicates dropped). An unknown name is EINVAL
+// "Unable to find group x: no matching entries in group file".
+Result<ExecUser> processUser(int rootFd, const std::string& spec,
+                             const std::vector<std::string>& groupAdd = {});
+
 // COPY/ADD --chown=user[:group]: names through passwd/group; a user without a group uses the
 // user's numeric id as the gid, as docker does.
 Result<std::pair<uint32_t, uint32_t>> resolveChown(int rootFd, const std::string& spec);
@@ -40,5 +48,8 @@ std::vector<PasswdEntry> parsePasswd(std::string_view text);
 std::vector<GroupEntry> parseGroup(std::string_view text);
 Result<ExecUser> resolveUserIn(const std::vector<PasswdEntry>& pw,
                                const std::vector<GroupEntry>& gr, const std::string& spec);
+Result<ExecUser> processUserIn(const std::vector<PasswdEntry>& pw,
+                               const std::vector<GroupEntry>& gr, const std::string& spec,
+                               const std::vector<std::string>& groupAdd);
 
 }  // namespace berth::image::build
