@@ -37,6 +37,19 @@ FrameDemuxer::FrameDemuxer(int outFd, int errFd)
           return writeOut(stream == 2 ? errFd : outFd, d);
       }) {}
 
+bool LineSplitter::feed(std::string_view d) {
+    buf_.append(d);
+    size_t start = 0, nl;
+    bool more = true;
+    while (more && (nl = buf_.find('\n', start)) != std::string::npos) {
+        std::string_view line(buf_.data() + start, nl - start);
+        start = nl + 1;
+        if (line.find_first_not_of(" \r\t") != std::string_view::npos) more = sink_(line);
+    }
+    buf_.erase(0, start);
+    return more;
+}
+
 Status FrameDemuxer::feed(std::string_view d) {
     while (!d.empty()) {
         if (left_ == 0 && hdrLen_ < sizeof hdr_) {

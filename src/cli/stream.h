@@ -41,6 +41,22 @@ class FrameDemuxer {
     std::string sysErr_;  // stream 3's payload, collected
 };
 
+// Newline-delimited messages (the JSON objects of /events and of /stats?stream=1) cut anywhere
+// across feeds: each complete line that is not blank goes to the sink, without its newline;
+// a sink returning false stops feed() (which then returns false).
+class LineSplitter {
+  public:
+    using Sink = std::function<bool(std::string_view line)>;
+    explicit LineSplitter(Sink sink) : sink_(std::move(sink)) {}
+    bool feed(std::string_view d);
+    // What is left after the last newline (a last message the stream did not end with one).
+    const std::string& rest() const { return buf_; }
+
+  private:
+    Sink sink_;
+    std::string buf_;
+};
+
 struct PumpOptions {
     int inFd = 0;  // -1: no stdin (the connection is not half-closed either)
     int outFd = 1;

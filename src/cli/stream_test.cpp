@@ -81,6 +81,22 @@ struct Pipe {
 
 // --- FrameDemuxer ---------------------------------------------------------------------
 
+TEST(LineSplitter, LinesCutAcrossFeedsBlankLinesSkippedStopHonoured) {
+    std::vector<std::string> got;
+    LineSplitter lines([&](std::string_view l) {
+        got.emplace_back(l);
+        return l != "stop";
+    });
+    EXPECT_TRUE(lines.feed("{\"a\":1}\n{\"b\""));
+    EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}"}));
+    EXPECT_TRUE(lines.feed(":2}\n \r\n\npart"));
+    EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"}));
+    EXPECT_EQ(lines.rest(), "part");
+    EXPECT_FALSE(lines.feed("ial\nstop\nafter\n"));
+    EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "partial", "stop"}));
+    EXPECT_EQ(lines.rest(), "after\n");
+}
+
 TEST(FrameDemuxer, SplitsStreams) {
     std::vector<std::pair<int, std::string>> got;
     FrameDemuxer d([&](int s, std::string_view p) {

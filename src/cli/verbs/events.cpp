@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/client.h"
+#include "cli/stream.h"
 #include "cli/template.h"
 #include "cli/units.h"
 #include "cli/verbs/info_common.h"
@@ -84,7 +85,6 @@ Result<int> runEvents(Ctx& ctx, const Flags& f) {
     Request r;
     r.path = "/events" + query({{"since", since}, {"until", until}, {"filters", filters}});
     auto* client = TRY(ctx.client());
-    std::string buf;
     Status failed;
     auto handle = [&](std::string_view text) -> Status {
         auto e = json::parse(text, nullptr, false);
@@ -100,22 +100,15 @@ Result<int> runEvents(Ctx& ctx, const Flags& f) {
         }
         return {};
     };
-    auto resp = TRY(client->stream(r, [&](std::string_view d) {
-        buf.append(d);
-        // Events are JSON objects one after another (newline-separated by berthd and dockerd).
-        size_t nl;
-        while ((nl = buf.find('\n')) != std::string::npos) {
-            std::string one = buf.substr(0, nl);
-            buf.erase(0, nl + 1);
-            if (one.find_first_not_of(" \r\t") == std::string::npos) continue;
-            failed = handle(one);
-            if (!failed) return false;
-        }
-        return true;
-    }));
+    // Events are JSON objects one after another (newline-separated by berthd and dockerd).
+    LineSplitter lines([&](std::string_view one) {
+        failed = handle(one);
+        return failed.ok();
+    });
+    auto resp = TRY(client->stream(r, [&](std::string_view d) { return lines.feed(d); }));
     if (!resp.ok()) return apiError(resp);
     TRY(std::move(failed));
-    if (buf.find_first_not_of(" \r\t\n") != std::string::npos) TRY(handle(buf));
+    if (lines.rest().find_first_not_of(" \r\t\n") != std::string::npos) TRY(handle(lines.rest()));
     return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "cli/client.h"
 #include "cli/format.h"
+#include "cli/stream.h"
 #include "cli/units.h"
 #include "cli/verbs/info_common.h"
 #include "cli/verbs/util.h"
@@ -194,19 +195,14 @@ void watchStats(const std::shared_ptr<LiveState>& st, const std::shared_ptr<Entr
         }
         Request r;
         r.path = "/containers/" + urlEncode(id) + "/stats?stream=1";
-        std::string buf;
-        auto resp = (*client)->stream(r, [&](std::string_view d) {
-            buf.append(d);
-            size_t nl;
-            while ((nl = buf.find('\n')) != std::string::npos) {
-                auto j = json::parse(buf.substr(0, nl), nullptr, false);
-                buf.erase(0, nl + 1);
-                if (j.is_discarded()) continue;
-                std::lock_guard l(st->mu);
-                update(*slot, j);
-            }
+        LineSplitter lines([&](std::string_view line) {
+            auto j = json::parse(line, nullptr, false);
+            if (j.is_discarded()) return true;
+            std::lock_guard l(st->mu);
+            update(*slot, j);
             return true;
         });
+        auto resp = (*client)->stream(r, [&](std::string_view d) { return lines.feed(d); });
         std::lock_guard l(st->mu);
         if (!resp)
             slot->error = resp.error().msg;
@@ -224,40 +220,33 @@ void followEvents(const std::shared_ptr<LiveState>& st, bool all, const Globals&
         json filters = {{"type", {"container"}}, {"event", {"create", "start", "die"}}};
         Request r;
         r.path = "/events" + query({{"filters", filters.dump()}});
-        std::string buf;
-        (void)(*client)->stream(r, [&](std::string_view d) {
-            buf.append(d);
-            size_t nl;
-            while ((nl = buf.find('\n')) != std::string::npos) {
-                auto ev = json::parse(buf.substr(0, nl), nullptr, false);
-                buf.erase(0, nl + 1);
-                if (ev.is_discarded()) continue;
-                std::string action = ev.value("Action", ev.value("status", ""));
-                std::string id = ev.value("id", "");
-                if (id.empty() && ev.contains("Actor")) id = ev["Actor"].value("ID", "");
-                if (id.empty()) continue;
-                std::lock_guard l(st->mu);
-                auto it = std::find_if(st->slots.begin(), st->slots.end(),
-                                       [&](auto& s) { return s->id == id; });
-                if (action == "die") {
-                    if (!all && it != st->slots.end()) {
-                        st->slots.erase(it);
-                    }
-                    continue;
-                }
-                if ((action != "start" && !(all && action == "create")) || it != st->slots.end())
-                    continue;
-                auto slot = std::make_shared<Entry>();
-                slot->container = slot->id = id;
-                std::string name;
-                if (ev.contains("Actor") && ev["Actor"].contains("Attributes"))
-                    name = ev["Actor"]["Attributes"].value("name", "");
-                if (!name.empty()) slot->name = "/" + name;
-                st->slots.push_back(slot);
-                watchStats(st, slot, globals, host);
+        LineSplitter lines([&](std::string_view line) {
+            auto ev = json::parse(line, nullptr, false);
+            if (ev.is_discarded()) return true;
+            std::string action = ev.value("Action", ev.value("status", ""));
+            std::string id = ev.value("id", "");
+            if (id.empty() && ev.contains("Actor")) id = ev["Actor"].value("ID", "");
+            if (id.empty()) return true;
+            std::lock_guard l(st->mu);
+            auto it = std::find_if(st->slots.begin(), st->slots.end(),
+                                   [&](auto& s) { return s->id == id; });
+            if (action == "die") {
+                if (!all && it != st->slots.end()) st->slots.erase(it);
+                return true;
             }
+            if ((action != "start" && !(all && action == "create")) || it != st->slots.end())
+                return true;
+            auto slot = std::make_shared<Entry>();
+            slot->container = slot->id = id;
+            std::string name;
+            if (ev.contains("Actor") && ev["Actor"].contains("Attributes"))
+                name = ev["Actor"]["Attributes"].value("name", "");
+            if (!name.empty()) slot->name = "/" + name;
+            st->slots.push_back(slot);
+            watchStats(st, slot, globals, host);
             return true;
         });
+        (void)(*client)->stream(r, [&](std::string_view d) { return lines.feed(d); });
     }).detach();
 }
 
