@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/context.h"
+#include "common/units.h"
 #include "engine/events.h"
 
 namespace berth::api {
@@ -67,32 +68,6 @@ int64_t nowNs() {
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-// Go-style durations: "10m", "1h30m", "1.5s".
-std::optional<int64_t> parseDuration(const std::string& s) {
-    if (s.empty()) return std::nullopt;
-    double total = 0;
-    size_t i = 0;
-    while (i < s.size()) {
-        size_t start = i;
-        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) i++;
-        if (start == i) return std::nullopt;
-        double n = std::stod(s.substr(start, i - start));
-        size_t us = i;
-        while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) i++;
-        auto unit = s.substr(us, i - us);
-        double mult = unit == "ns"   ? 1
-                      : unit == "us" ? 1e3
-                      : unit == "ms" ? 1e6
-                      : unit == "s"  ? 1e9
-                      : unit == "m"  ? 60e9
-                      : unit == "h"  ? 3600e9
-                                     : -1;
-        if (mult < 0) return std::nullopt;
-        total += n * mult;
-    }
-    return static_cast<int64_t>(total);
-}
-
 }  // namespace
 
 Result<int64_t> parseTimestamp(const std::string& s) {
@@ -112,7 +87,7 @@ Result<int64_t> parseTimestamp(const std::string& s) {
         if (sec >= INT64_MAX / 1000000000) return INT64_MAX;  // "forever"
         return sec * 1000000000 + ns;
     }
-    if (auto d = parseDuration(s)) return nowNs() - *d;
+    if (auto d = parseDurationNs(s)) return nowNs() - *d;  // "10m": that long ago
     // RFC 3339 (with optional fraction and Z or offset)
     tm t{};
     const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &t);

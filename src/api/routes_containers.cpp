@@ -143,11 +143,6 @@ Status remove(Context& c, Exchange& ex) {
 
 Status prune(Context& c, Exchange& ex) {
     auto f = TRY(parseFilters(ex, {"label", "label!", "until"}));
-    // `until` may be a duration ("24h"): the engine gets it as unix nanoseconds.
-    if (auto it = f.find("until"); it != f.end() && !it->second.empty()) {
-        int64_t ns = TRY(parseTimestamp(it->second[0]));
-        it->second = {fmt::format("{}.{:09d}", ns / 1000000000, ns % 1000000000)};
-    }
     return ex.sendJson(200, TRY(c.engine.prune(f)));
 }
 

@@ -36,8 +36,8 @@ inline constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
 std::string nowRfc3339Nano();
 std::string rfc3339Nano(int64_t ns);
 int64_t nowNs();
-// Parses docker's time forms (RFC 3339 with or without fraction/zone, or unix seconds with an
-// optional fraction); 0 for the zero time.
+// Parses docker's time forms (RFC 3339 with or without fraction/zone, unix seconds with an
+// optional fraction, or a Go duration meaning that long ago: "24h"); 0 for the zero time.
 Result<int64_t> parseTimeNs(const std::string& s);
 
 struct ContainerState {

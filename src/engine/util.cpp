@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "common/units.h"
 #include "engine/internal.h"
 #include "image/build/container_run.h"
 
@@ -44,6 +45,7 @@ Result<int64_t> parseTimeNs(const std::string& s) {
         }
         return secs * 1000000000 + frac;
     }
+    if (auto d = parseDurationNs(s)) return nowNs() - *d;  // "24h": that long ago
     struct tm tm = {};
     const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
     if (!rest) {
