@@ -64,10 +64,8 @@ Status applyRunOverrides(model::Project& p, const std::string& svc, const Flags&
         }
         s["volumes"].push_back(*v);
     }
-    for (auto key : {"cap_add", "cap_drop"}) {
-        std::string flag = key == std::string_view("cap_add") ? "cap-add" : "cap-drop";
+    for (auto [flag, key] : {std::pair{"cap-add", "cap_add"}, std::pair{"cap-drop", "cap_drop"}})
         for (auto& cap : f.l(flag)) s[key].push_back(cap);
-    }
     return {};
 }
 
